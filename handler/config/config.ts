@@ -1,0 +1,147 @@
+import { ConfigError, EnvReader, type Environment } from './env-reader.js';
+
+export { ConfigError };
+
+/** Where OpenFaaS mounts a function's secrets. */
+export const OPENFAAS_SECRETS_DIR = '/var/openfaas/secrets';
+
+export interface RunLimits {
+  timeoutSeconds: number;
+  memoryBytes: number;
+  /** RLIMIT_AS for R, so that huge allocations fail inside R with a message; 0 turns it off. */
+  addressSpaceBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  workspaceBytes: number;
+  tmpBytes: number;
+  maxOutputBytes: number;
+  maxArtifactCount: number;
+  maxArtifactBytes: number;
+}
+
+export interface RequestLimits {
+  maxBodyBytes: number;
+  maxScriptBytes: number;
+  maxInputFiles: number;
+  maxInputBytes: number;
+}
+
+export interface StorageConfig {
+  endpoint: string;
+  /** Endpoint written into presigned URLs, when clients reach S3 by another address. */
+  publicEndpoint?: string;
+  region: string;
+  bucket: string;
+  keyPrefix: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  forcePathStyle: boolean;
+  urlTtlSeconds: number;
+  uploadAttempts: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: string;
+  token?: string;
+  image: string;
+  limits: RunLimits;
+  request: RequestLimits;
+  storage: StorageConfig;
+  maxConcurrentRuns: number;
+  maxQueuedRuns: number;
+  /** Containers of this service older than this are removed by the periodic sweep. */
+  staleContainerSeconds: number;
+  sweepIntervalSeconds: number;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * Loads the configuration once from the environment and the OpenFaaS secrets folder. Secret
+ * files win over environment variables, which win over the defaults below.
+ */
+export function loadConfig(env: Environment, secretsDir = OPENFAAS_SECRETS_DIR): Config {
+  const read = new EnvReader(env, secretsDir);
+  const limits = loadRunLimits(read);
+
+  return {
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 8080, { min: 1, max: 65535 }),
+    logLevel: read.string('LOG_LEVEL', 'info'),
+    token: read.secret('runner-token', 'RUNNER_TOKEN'),
+    image: read.string('RUNNER_SCRIPT_IMAGE', 'r-runner/r-base:latest'),
+    limits,
+    request: loadRequestLimits(read),
+    storage: loadStorageConfig(read),
+    maxConcurrentRuns: read.integer('MAX_CONCURRENT_RUNS', 4, { min: 1, max: 256 }),
+    maxQueuedRuns: read.integer('MAX_QUEUED_RUNS', 16, { min: 0, max: 10_000 }),
+    staleContainerSeconds: read.integer('STALE_CONTAINER_SECONDS', limits.timeoutSeconds + 300, {
+      min: limits.timeoutSeconds + 10,
+    }),
+    sweepIntervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 60, { min: 1 }),
+  };
+}
+
+function loadRunLimits(read: EnvReader): RunLimits {
+  const memoryMb = read.integer('RUN_MEMORY_MB', 512, { min: 64 });
+  const addressSpaceMb = read.integer('RUN_ADDRESS_SPACE_MB', memoryMb + 256, { min: 0 });
+  if (addressSpaceMb !== 0 && addressSpaceMb < 256) {
+    throw new ConfigError('RUN_ADDRESS_SPACE_MB must be 0 (no limit) or at least 256');
+  }
+
+  return {
+    timeoutSeconds: read.integer('RUN_TIMEOUT_SECONDS', 30, { min: 1, max: 86_400 }),
+    memoryBytes: memoryMb * MIB,
+    addressSpaceBytes: addressSpaceMb * MIB,
+    nanoCpus: Math.round(read.number('RUN_CPUS', 1, { min: 0.01, max: 256 }) * 1e9),
+    pidsLimit: read.integer('RUN_PIDS_LIMIT', 128, { min: 16, max: 65_536 }),
+    workspaceBytes: read.integer('RUN_WORKSPACE_MB', 128, { min: 1 }) * MIB,
+    tmpBytes: read.integer('RUN_TMP_MB', 64, { min: 1 }) * MIB,
+    maxOutputBytes: read.integer('MAX_OUTPUT_BYTES', 1_000_000, { min: 1024 }),
+    maxArtifactCount: read.integer('MAX_ARTIFACT_COUNT', 10, { min: 0, max: 10_000 }),
+    maxArtifactBytes: read.integer('MAX_ARTIFACT_BYTES', 5_000_000, { min: 1 }),
+  };
+}
+
+function loadRequestLimits(read: EnvReader): RequestLimits {
+  const maxScriptBytes = read.integer('MAX_SCRIPT_BYTES', 500_000, { min: 1 });
+  const maxInputBytes = read.integer('MAX_INPUT_BYTES', 10_000_000, { min: 0 });
+  // Base64 grows input by a third; the rest is room for JSON syntax and escapes.
+  const bodyFallback = maxScriptBytes * 2 + Math.ceil(maxInputBytes * 1.4) + 64 * 1024;
+
+  return {
+    maxBodyBytes: read.integer('MAX_BODY_BYTES', bodyFallback, { min: 1024 }),
+    maxScriptBytes,
+    maxInputFiles: read.integer('MAX_INPUT_FILES', 20, { min: 0, max: 10_000 }),
+    maxInputBytes,
+  };
+}
+
+function loadStorageConfig(read: EnvReader): StorageConfig {
+  return {
+    endpoint: read.string('S3_ENDPOINT', 'http://127.0.0.1:9000'),
+    publicEndpoint: read.optionalString('S3_PUBLIC_ENDPOINT'),
+    region: read.string('S3_REGION', 'us-east-1'),
+    bucket: read.string('S3_BUCKET', 'r-runner-artifacts'),
+    keyPrefix: read.string('S3_KEY_PREFIX', 'runs/'),
+    accessKeyId: read.secret('s3-access-key-id', 'S3_ACCESS_KEY_ID'),
+    secretAccessKey: read.secret('s3-secret-access-key', 'S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: read.boolean('S3_FORCE_PATH_STYLE', true),
+    urlTtlSeconds: read.integer('ARTIFACT_URL_TTL_SECONDS', 3600, { min: 1, max: 604_800 }),
+    uploadAttempts: read.integer('S3_UPLOAD_ATTEMPTS', 4, { min: 1, max: 20 }),
+  };
+}
+
+/** The configuration without secrets, for the start-up log line. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  const { token, storage, ...rest } = config;
+  const { accessKeyId, secretAccessKey, ...publicStorage } = storage;
+  return {
+    ...rest,
+    storage: publicStorage,
+    tokenConfigured: token !== undefined,
+    s3CredentialsConfigured: accessKeyId !== undefined && secretAccessKey !== undefined,
+  };
+}

@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import type { Authenticator } from '../auth/authenticate.js';
+import { RequestError, ServiceError, describeError } from '../errors.js';
+import type { RunnerService } from '../service.js';
+import type { RunRequestValidator } from '../validation/run-request.js';
+import type { FunctionEvent, FunctionResponse } from './function-types.js';
+
+export interface RouteDependencies {
+  service: RunnerService;
+  authenticator: Authenticator;
+  validator: RunRequestValidator;
+  logger: Logger;
+}
+
+/** Call ids from the gateway are echoed and logged only when short and plain. */
+const CALL_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** `/function/<name>` and `/function/<name>.<namespace>` as routed by the OpenFaaS gateway. */
+const GATEWAY_PREFIX = /^\/function\/[^/]+/;
+
+/** Routes one request to its operation and turns every error into a JSON response. */
+export async function route(
+  event: FunctionEvent,
+  deps: RouteDependencies,
+): Promise<FunctionResponse> {
+  const callId = readCallId(event);
+  const echo: Record<string, string> = callId ? { 'X-Call-Id': callId } : {};
+  try {
+    const response = await dispatch(event, deps, callId);
+    return { ...response, headers: { ...echo, ...response.headers } };
+  } catch (error) {
+    return errorResponse(error, deps.logger, echo);
+  }
+}
+
+async function dispatch(
+  event: FunctionEvent,
+  deps: RouteDependencies,
+  callId: string | undefined,
+): Promise<FunctionResponse> {
+  const path = normalisePath(event.path);
+  const method = event.method.toUpperCase();
+
+  switch (path) {
+    case '/':
+    case '/run':
+      requireMethod(method, 'POST');
+      return runScript(event, deps, callId);
+    case '/health':
+    case '/health/live':
+      requireMethod(method, 'GET');
+      return { status: 200, body: { status: 'ok' } };
+    case '/health/ready': {
+      requireMethod(method, 'GET');
+      const report = await deps.service.readiness();
+      return {
+        status: report.ready ? 200 : 503,
+        body: { status: report.ready ? 'ready' : 'unavailable', checks: report.checks },
+      };
+    }
+    case '/system':
+      requireMethod(method, 'GET');
+      deps.authenticator.authenticate(header(event, 'authorization'));
+      return { status: 200, body: await deps.service.system() };
+    default:
+      throw new RequestError(404, 'not_found', `no route for ${method} ${path}`);
+  }
+}
+
+async function runScript(
+  event: FunctionEvent,
+  deps: RouteDependencies,
+  callId: string | undefined,
+): Promise<FunctionResponse> {
+  const caller = deps.authenticator.authenticate(header(event, 'authorization'));
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+    throw new RequestError(
+      415,
+      'unsupported_media_type',
+      `Content-Type must be application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
+    );
+  }
+
+  const request = deps.validator.parse(event.body);
+  const result = await deps.service.run(request, caller, callId);
+  return { status: 200, body: result };
+}
+
+function requireMethod(method: string, expected: string): void {
+  if (method !== expected) {
+    throw new RequestError(405, 'method_not_allowed', `use ${expected}, not ${method}`, {
+      headers: { Allow: expected },
+    });
+  }
+}
+
+function normalisePath(path: string): string {
+  const withoutPrefix = path.replace(GATEWAY_PREFIX, '');
+  const trimmed = withoutPrefix.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+function header(event: FunctionEvent, name: string): string | undefined {
+  const value = event.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function readCallId(event: FunctionEvent): string | undefined {
+  const value = header(event, 'x-call-id');
+  return value && CALL_ID_PATTERN.test(value) ? value : undefined;
+}
+
+/** Serialises any error: service errors as they are, anything else as a bare 500. */
+export function errorResponse(
+  error: unknown,
+  logger: Logger,
+  headers: Record<string, string> = {},
+): FunctionResponse {
+  if (error instanceof ServiceError) {
+    if (error.status >= 500) {
+      logger.error(
+        { code: error.code, err: describeError(error), cause: describeError(error.cause) },
+        'request failed',
+      );
+    }
+    return {
+      status: error.status,
+      headers: { ...headers, ...error.headers },
+      body: error.toJSON(),
+    };
+  }
+  logger.error({ err: error instanceof Error ? error.stack : String(error) }, 'unexpected error');
+  return {
+    status: 500,
+    headers,
+    body: {
+      error: { code: 'internal_error', message: 'internal error; the service log has the details' },
+    },
+  };
+}
