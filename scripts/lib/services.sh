@@ -4,13 +4,20 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 STATE=${R_RUNNER_STATE:-$ROOT/.local}
+# Built programs are kept outside the work tree, so a fresh clone does not build them again.
+CACHE=${R_RUNNER_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/r-runner}
 # A fixed MinIO commit keeps builds reproducible; `go install` builds it from the module proxy.
 MINIO_MODULE=github.com/minio/minio
 MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
 MINIO_ADDRESS=${MINIO_ADDRESS:-127.0.0.1:9000}
 MINIO_CONSOLE_ADDRESS=${MINIO_CONSOLE_ADDRESS:-127.0.0.1:9001}
 
-mkdir -p "$STATE"
+mkdir -p "$STATE" "$CACHE"
+
+# Go is installed under /usr/local/go on Debian machines without a go package.
+if ! command -v go >/dev/null && [ -x /usr/local/go/bin/go ]; then
+  PATH=$PATH:/usr/local/go/bin
+fi
 
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -68,7 +75,7 @@ ensure_runtime_image() {
   bash "$ROOT/scripts/build-runtime-image.sh" base
 }
 
-minio_binary() { echo "$STATE/bin/minio-$MINIO_VERSION"; }
+minio_binary() { echo "$CACHE/bin/minio-$MINIO_VERSION"; }
 
 ensure_minio_binary() {
   local binary
@@ -77,8 +84,8 @@ ensure_minio_binary() {
     return 0
   fi
   say "building MinIO $MINIO_VERSION with go install (a few minutes the first time)"
-  local gobin="$STATE/gobin"
-  mkdir -p "$gobin" "$STATE/bin"
+  local gobin="$CACHE/gobin"
+  mkdir -p "$gobin" "$CACHE/bin"
   GOBIN="$gobin" GOFLAGS=-mod=mod go install "$MINIO_MODULE@$MINIO_VERSION" >"$STATE/minio-build.log" 2>&1 || {
     tail -n 20 "$STATE/minio-build.log" >&2
     return 1
@@ -106,7 +113,11 @@ ensure_minio() {
   ensure_minio_binary
   ensure_minio_credentials
   if minio_ready >/dev/null 2>&1; then
-    return 0
+    if [ -s "$STATE/minio.pid" ] && kill -0 "$(cat "$STATE/minio.pid")" 2>/dev/null; then
+      return 0
+    fi
+    say "a MinIO that this folder did not start answers on $MINIO_ADDRESS; stop it or set MINIO_ADDRESS"
+    return 1
   fi
   say "starting MinIO on $MINIO_ADDRESS (data: $STATE/minio-data, log: $STATE/minio.log)"
   mkdir -p "$STATE/minio-data"

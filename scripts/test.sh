@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up what the tests need (Docker engine, R runtime image, MinIO, Node.js dependencies),
+# then runs the type check, the linters and every test: unit tests and integration tests
+# against the real Docker engine and the real MinIO. Extra arguments go to vitest.
+set -euo pipefail
+
+source "$(dirname "$0")/lib/services.sh"
+
+ensure_all
+
+export S3_ENDPOINT="http://$MINIO_ADDRESS"
+export S3_ACCESS_KEY_ID=$MINIO_ROOT_USER
+export S3_SECRET_ACCESS_KEY=$MINIO_ROOT_PASSWORD
+export R_RUNNER_STATE=$STATE
+export MINIO_BINARY
+MINIO_BINARY=$(minio_binary)
+
+cd "$ROOT"
+say "type check and lint"
+npx tsc --noEmit
+npx eslint .
+npx prettier --check . >/dev/null || {
+  npx prettier --list-different .
+  say "files above are not formatted: run npm run format"
+  exit 1
+}
+say "running the tests"
+npx vitest run "$@"
