@@ -5,10 +5,13 @@ import { describeError } from './errors.js';
 import type { FunctionContext, FunctionEvent } from './http/function-types.js';
 import { route, type RouteDependencies } from './http/routes.js';
 import { createLogger } from './logging/logger.js';
+import { createDockerClient } from './runner/docker-client.js';
 import { DockerRuntime } from './runner/docker-runtime.js';
 import { ContainerSweeper } from './runner/sweeper.js';
+import { SystemInfoReader } from './runner/system-info.js';
 import { RunnerService } from './service.js';
 import { ArtifactStore } from './storage/artifact-store.js';
+import { CallResultStore } from './storage/call-results.js';
 import { createS3Clients } from './storage/s3-clients.js';
 import { RunRequestValidator } from './validation/run-request.js';
 
@@ -23,6 +26,7 @@ export interface HandlerOptions {
 
 let dependencies: RouteDependencies | undefined;
 let sweeper: ContainerSweeper | undefined;
+let runnerService: RunnerService | undefined;
 
 /**
  * Loads the configuration, checks it, removes containers a previous process left behind and
@@ -34,26 +38,31 @@ export async function init(env: NodeJS.ProcessEnv = process.env): Promise<Handle
   const instanceId = env.RUNNER_INSTANCE_ID?.trim() || hostname();
   logger.info({ config: describeConfig(config), instanceId }, 'configuration loaded');
 
-  const authenticator = new Authenticator(config.token);
+  const authenticator = new Authenticator({ token: config.token, jwt: config.jwt });
   if (!authenticator.configured) {
     logger.error(
-      'no credential configured: set RUNNER_TOKEN or the runner-token secret; /run and /system answer 503 until then',
+      'no credential configured: set RUNNER_TOKEN, JWT_SECRET or JWT_PUBLIC_KEY (or the secrets runner-token, jwt-secret, jwt-public-key); /run and /system return 503 until then',
     );
   }
 
-  const runtime = new DockerRuntime();
-  const store = new ArtifactStore(config.storage, createS3Clients(config.storage), logger);
-  const service = new RunnerService(config, runtime, store, logger, instanceId);
+  const runtime = new DockerRuntime(createDockerClient(env));
+  const s3Clients = createS3Clients(config.storage);
+  const store = new ArtifactStore(config.storage, s3Clients, logger);
+  const callResults = new CallResultStore(config.storage, s3Clients, logger);
+  const service = new RunnerService(config, runtime, store, logger, instanceId, callResults);
   sweeper = new ContainerSweeper(runtime, instanceId, config.staleContainerSeconds * 1000, logger);
 
   await prepareDependencies(config, store, sweeper, logger);
   sweeper.start(config.sweepIntervalSeconds * 1000);
+  service.start();
+  runnerService = service;
 
   dependencies = {
     service,
     authenticator,
     validator: new RunRequestValidator(config.request, config.limits.timeoutSeconds),
     logger,
+    systemInfo: new SystemInfoReader(runtime, config.image, config.images),
   };
   return { maxBodyBytes: config.request.maxBodyBytes, host: config.host, port: config.port };
 }
@@ -93,8 +102,10 @@ export async function handle(event: FunctionEvent, context: FunctionContext): Pr
     .succeed(response.body);
 }
 
-export function shutdown(): void {
+/** Stops background work and removes warm containers; in-flight runs finish first. */
+export async function shutdown(): Promise<void> {
   sweeper?.stop();
+  await runnerService?.close();
 }
 
 export default handle;

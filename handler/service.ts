@@ -2,25 +2,39 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config, RunLimits } from './config/config.js';
 import type { Caller } from './auth/authenticate.js';
+import { applyCallerLimits } from './auth/caller-limits.js';
 import { describeError } from './errors.js';
 import type { ContainerRuntime } from './runner/docker-runtime.js';
 import { buildRunResult, type RunResult } from './runner/run-result.js';
 import { RunQueue } from './runner/run-queue.js';
 import { ScriptRunner } from './runner/script-runner.js';
+import { WarmPool } from './runner/warm-pool.js';
 import { SystemInfoReader, type SystemInfo } from './runner/system-info.js';
 import type { ArtifactStore } from './storage/artifact-store.js';
+import type { CallResultStore } from './storage/call-results.js';
 import type { ParsedRunRequest } from './validation/run-request.js';
 
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<string, string>;
+  /** Warm containers ready now, and how many the pool keeps; absent when the pool is off. */
+  warmPool?: { ready: number; size: number };
+}
+
+/** The result of POST /run, and whether it was stored by an earlier call with the same id. */
+export interface RunAnswer {
+  result: RunResult;
+  replayed: boolean;
 }
 
 /** The operations behind the HTTP routes, independent of how requests arrive. */
 export class RunnerService {
   private readonly runner: ScriptRunner;
+  private readonly pool?: WarmPool;
   private readonly systemInfo: SystemInfoReader;
   readonly queue: RunQueue;
+  /** Calls with an X-Call-Id that are running now, by caller and call id. */
+  private readonly callsInFlight = new Map<string, Promise<RunAnswer>>();
 
   constructor(
     private readonly config: Config,
@@ -28,15 +42,83 @@ export class RunnerService {
     private readonly store: ArtifactStore,
     private readonly logger: Logger,
     instanceId: string,
+    private readonly callResults?: CallResultStore,
   ) {
-    this.runner = new ScriptRunner(runtime, config.image, instanceId, logger);
+    if (config.pool.size > 0) {
+      this.pool = new WarmPool(
+        runtime,
+        {
+          size: config.pool.size,
+          image: config.image,
+          instanceId,
+          limits: config.limits,
+          preloadPackages: config.pool.preloadPackages,
+          idleMs: config.pool.idleSeconds * 1000,
+          // Half the stale age, so the periodic sweep never removes an idle warm container.
+          maxAgeMs: (config.staleContainerSeconds * 1000) / 2,
+        },
+        logger,
+      );
+    }
+    this.runner = new ScriptRunner(runtime, config.image, instanceId, logger, this.pool);
     this.systemInfo = new SystemInfoReader(runtime, config.image);
     this.queue = new RunQueue(config.maxConcurrentRuns, config.maxQueuedRuns);
   }
 
-  async run(request: ParsedRunRequest, caller: Caller, callId?: string): Promise<RunResult> {
+  /**
+   * Runs a script once per call id: a repeated X-Call-Id of the same caller (a retried async
+   * delivery) gets the stored result instead of a second run, also while the first still runs.
+   * The body of a repeated call is not compared with the first one.
+   */
+  async run(request: ParsedRunRequest, caller: Caller, callId?: string): Promise<RunAnswer> {
+    if (!callId || !this.callResults) {
+      return { result: await this.execute(request, caller, callId), replayed: false };
+    }
+    const key = `${caller.subject}\n${callId}`;
+    const pending = this.callsInFlight.get(key);
+    if (pending) {
+      return { result: (await pending).result, replayed: true };
+    }
+
+    const answer = this.runOnce(request, caller, callId, this.callResults);
+    this.callsInFlight.set(key, answer);
+    try {
+      return await answer;
+    } finally {
+      this.callsInFlight.delete(key);
+    }
+  }
+
+  private async runOnce(
+    request: ParsedRunRequest,
+    caller: Caller,
+    callId: string,
+    callResults: CallResultStore,
+  ): Promise<RunAnswer> {
+    const stored = await callResults.find(callId, caller.subject);
+    if (stored) {
+      this.logger.info(
+        { callId, caller: caller.subject, runId: stored.run_id },
+        'replaying the stored result of a repeated call',
+      );
+      return { result: stored, replayed: true };
+    }
+
+    const result = await this.execute(request, caller, callId);
+    // A container that failed before the script started may work when the call is retried.
+    if (result.runtime_stderr === undefined) {
+      await callResults.save(callId, caller.subject, result);
+    }
+    return { result, replayed: false };
+  }
+
+  private async execute(
+    request: ParsedRunRequest,
+    caller: Caller,
+    callId?: string,
+  ): Promise<RunResult> {
     const runId = randomUUID();
-    const limits = this.effectiveLimits(request);
+    const limits = this.effectiveLimits(request, caller);
     const log = this.logger.child({ runId, caller: caller.subject, callId });
 
     return this.queue.run(async () => {
@@ -73,6 +155,7 @@ export class RunnerService {
           stdoutBytes: result.stdout_bytes,
           stderrBytes: result.stderr_bytes,
           outputTruncated: result.stdout_truncated || result.stderr_truncated,
+          warm: outcome.warm,
           artifacts: stored.length,
           skippedArtifacts: result.skipped_artifact_count,
         },
@@ -80,6 +163,17 @@ export class RunnerService {
       );
       return result;
     });
+  }
+
+  /** Starts background work: filling the warm pool. */
+  start(): void {
+    this.pool?.start();
+  }
+
+  /** Removes warm containers and waits for removals in flight. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+    await this.runner.drain();
   }
 
   system(): Promise<SystemInfo> {
@@ -103,11 +197,19 @@ export class RunnerService {
       }),
       record('storage', () => this.store.check()),
     ]);
-    return { ready: Object.values(checks).every((value) => value === 'ok'), checks };
+    const report: ReadinessReport = {
+      ready: Object.values(checks).every((value) => value === 'ok'),
+      checks,
+    };
+    if (this.pool) {
+      report.warmPool = { ready: this.pool.size, size: this.config.pool.size };
+    }
+    return report;
   }
 
-  private effectiveLimits(request: ParsedRunRequest): RunLimits {
-    const limits = { ...this.config.limits };
+  /** Computes the limits of one run: the server's, lowered by the caller's token and the request. */
+  effectiveLimits(request: ParsedRunRequest, caller: Caller): RunLimits {
+    const limits = applyCallerLimits(this.config.limits, caller.limits);
     if (request.timeoutSeconds !== undefined) {
       limits.timeoutSeconds = Math.min(request.timeoutSeconds, limits.timeoutSeconds);
     }

@@ -4,6 +4,8 @@
 # Skips the work when an image built from the same sources already exists.
 #
 #   scripts/build-runtime-image.sh [base]        -> r-runner/r-base:latest
+#   scripts/build-runtime-image.sh full          -> r-runner/r-full:latest (tidyverse, data.table,
+#                                                   lme4 and more; see runtime-images/full/)
 #
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), DEBIAN_SUITE (bookworm),
 # R_RUNNER_CACHE (default /var/cache/r-runner, holds the debootstrapped trees).
@@ -21,8 +23,13 @@ case "$flavour" in
     packages="r-base-core,tini"
     image="r-runner/r-base:latest"
     ;;
+  full)
+    # runtime-images/full/Dockerfile installs the same list. Comments and blank lines are dropped.
+    packages=$(sed -e 's/#.*//' "$images/full/packages.txt" | xargs | tr ' ' ',')
+    image="r-runner/r-full:latest"
+    ;;
   *)
-    echo "unknown runtime image flavour: $flavour (expected: base)" >&2
+    echo "unknown runtime image flavour: $flavour (expected: base or full)" >&2
     exit 2
     ;;
 esac
@@ -64,7 +71,7 @@ if ! docker image inspect "$rootfs_image" >/dev/null 2>&1; then
 fi
 
 log "building $image on $rootfs_image"
-docker build --quiet \
+docker build --quiet --network none \
   --file "$images/$flavour/Dockerfile.offline" \
   --build-arg "ROOTFS_IMAGE=$rootfs_image" \
   --label "org.r-runner.source-hash=$source_hash" \

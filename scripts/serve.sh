@@ -3,8 +3,9 @@
 # dependencies) and starts r-runner on http://127.0.0.1:8080 in the background. Running it
 # again restarts the function with the same token and storage.
 #
-# Environment: PORT (8080), RUNNER_TOKEN (generated once into .local/token), and any variable
-# of the function's configuration, which is passed through.
+# Environment: PORT (8080), RUNNER_TOKEN (generated once into .local/token), RUN_POOL_SIZE (2
+# warm containers here; the function's own default is 0), and any variable of the function's
+# configuration, which is passed through.
 set -euo pipefail
 
 source "$(dirname "$0")/lib/services.sh"
@@ -20,7 +21,7 @@ if [ -s "$STATE/server.pid" ] && kill -0 "$(cat "$STATE/server.pid")" 2>/dev/nul
 fi
 
 say "starting the function on 127.0.0.1:$port (log: $STATE/server.log)"
-RUNNER_TOKEN=$token PORT=$port HOST=${HOST:-127.0.0.1} \
+RUNNER_TOKEN=$token PORT=$port HOST=${HOST:-127.0.0.1} RUN_POOL_SIZE=${RUN_POOL_SIZE:-2} \
   S3_ENDPOINT=${S3_ENDPOINT:-http://$MINIO_ADDRESS} \
   S3_ACCESS_KEY_ID=${S3_ACCESS_KEY_ID:-$MINIO_ROOT_USER} \
   S3_SECRET_ACCESS_KEY=${S3_SECRET_ACCESS_KEY:-$MINIO_ROOT_PASSWORD} \

@@ -7,6 +7,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib/services.sh"
 
 ensure_all
+# The full analytics image (about 1.5 min to build the first time) for its integration tests.
+ensure_full_runtime_image
 
 export S3_ENDPOINT="http://$MINIO_ADDRESS"
 export S3_ACCESS_KEY_ID=$MINIO_ROOT_USER

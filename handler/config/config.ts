@@ -1,6 +1,8 @@
 import { ConfigError, EnvReader, type Environment } from './env-reader.js';
+import { describeJwtConfig, loadJwtConfig, type JwtConfig } from './jwt-config.js';
 
 export { ConfigError };
+export type { JwtAlgorithm, JwtConfig } from './jwt-config.js';
 
 /** Where OpenFaaS mounts a function's secrets. */
 export const OPENFAAS_SECRETS_DIR = '/var/openfaas/secrets';
@@ -40,17 +42,29 @@ export interface StorageConfig {
   uploadAttempts: number;
 }
 
+export interface WarmPoolConfig {
+  /** Containers kept started with R waiting for a script; 0 turns the pool off. */
+  size: number;
+  preloadPackages: string[];
+  idleSeconds: number;
+}
+
 export interface Config {
   host: string;
   port: number;
   logLevel: string;
   token?: string;
+  /** Verification of JWT bearer tokens; absent when no JWT key is configured. */
+  jwt?: JwtConfig;
   image: string;
+  /** Images whose inventory `GET /system?image=` returns; always contains `image`. */
+  images: string[];
   limits: RunLimits;
   request: RequestLimits;
   storage: StorageConfig;
   maxConcurrentRuns: number;
   maxQueuedRuns: number;
+  pool: WarmPoolConfig;
   /** Containers of this service older than this are removed by the periodic sweep. */
   staleContainerSeconds: number;
   sweepIntervalSeconds: number;
@@ -65,23 +79,52 @@ const MIB = 1024 * 1024;
 export function loadConfig(env: Environment, secretsDir = OPENFAAS_SECRETS_DIR): Config {
   const read = new EnvReader(env, secretsDir);
   const limits = loadRunLimits(read);
+  const image = read.string('RUNNER_SCRIPT_IMAGE', 'r-runner/r-base:latest');
 
   return {
     host: read.string('HOST', '127.0.0.1'),
     port: read.integer('PORT', 8080, { min: 1, max: 65535 }),
     logLevel: read.string('LOG_LEVEL', 'info'),
     token: read.secret('runner-token', 'RUNNER_TOKEN'),
-    image: read.string('RUNNER_SCRIPT_IMAGE', 'r-runner/r-base:latest'),
+    jwt: loadJwtConfig(read),
+    image,
+    images: loadImageList(read, image),
     limits,
     request: loadRequestLimits(read),
     storage: loadStorageConfig(read),
     maxConcurrentRuns: read.integer('MAX_CONCURRENT_RUNS', 4, { min: 1, max: 256 }),
     maxQueuedRuns: read.integer('MAX_QUEUED_RUNS', 16, { min: 0, max: 10_000 }),
+    pool: {
+      size: read.integer('RUN_POOL_SIZE', 0, { min: 0, max: 64 }),
+      preloadPackages: read
+        .string('RUN_POOL_PRELOAD_PACKAGES', '')
+        .split(/[\s,]+/)
+        .filter(Boolean),
+      idleSeconds: read.integer('RUN_POOL_IDLE_SECONDS', 600, { min: 1 }),
+    },
     staleContainerSeconds: read.integer('STALE_CONTAINER_SECONDS', limits.timeoutSeconds + 300, {
       min: limits.timeoutSeconds + 10,
     }),
     sweepIntervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 60, { min: 1 }),
   };
+}
+
+/** Docker image references: repository, optional tag and optional digest. */
+const IMAGE_REFERENCE = /^[a-z0-9][\w./:-]*(@sha256:[0-9a-f]{64})?$/i;
+
+function loadImageList(read: EnvReader, image: string): string[] {
+  const images = read
+    .string('RUNNER_IMAGES', image)
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const invalid = images.find((entry) => !IMAGE_REFERENCE.test(entry));
+  if (invalid !== undefined) {
+    throw new ConfigError(
+      `RUNNER_IMAGES must be a comma-separated list of image names, got ${JSON.stringify(invalid)}`,
+    );
+  }
+  return [...new Set([image, ...images])];
 }
 
 function loadRunLimits(read: EnvReader): RunLimits {
@@ -136,12 +179,13 @@ function loadStorageConfig(read: EnvReader): StorageConfig {
 
 /** The configuration without secrets, for the start-up log line. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  const { token, storage, ...rest } = config;
+  const { token, jwt, storage, ...rest } = config;
   const { accessKeyId, secretAccessKey, ...publicStorage } = storage;
   return {
     ...rest,
     storage: publicStorage,
     tokenConfigured: token !== undefined,
+    jwt: jwt ? describeJwtConfig(jwt) : undefined,
     s3CredentialsConfigured: accessKeyId !== undefined && secretAccessKey !== undefined,
   };
 }

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
+import { SCOPES, requireScope } from '../auth/scopes.js';
 import { RequestError, ServiceError, describeError } from '../errors.js';
+import type { SystemInfoReader } from '../runner/system-info.js';
 import type { RunnerService } from '../service.js';
 import type { RunRequestValidator } from '../validation/run-request.js';
 import type { FunctionEvent, FunctionResponse } from './function-types.js';
@@ -10,6 +12,8 @@ export interface RouteDependencies {
   authenticator: Authenticator;
   validator: RunRequestValidator;
   logger: Logger;
+  /** Reader of the RUNNER_IMAGES inventories. Without it, `GET /system?image=` returns 400. */
+  systemInfo?: SystemInfoReader;
 }
 
 /** Call ids from the gateway are echoed and logged only when short and plain. */
@@ -54,13 +58,26 @@ async function dispatch(
       const report = await deps.service.readiness();
       return {
         status: report.ready ? 200 : 503,
-        body: { status: report.ready ? 'ready' : 'unavailable', checks: report.checks },
+        body: {
+          status: report.ready ? 'ready' : 'unavailable',
+          checks: report.checks,
+          ...(report.warmPool ? { warm_pool: report.warmPool } : {}),
+        },
       };
     }
-    case '/system':
+    case '/system': {
       requireMethod(method, 'GET');
-      deps.authenticator.authenticate(header(event, 'authorization'));
-      return { status: 200, body: await deps.service.system() };
+      const caller = deps.authenticator.authenticate(header(event, 'authorization'));
+      requireScope(caller, SCOPES.system);
+      const image = queryParameter(event, 'image');
+      if (image === undefined) {
+        return { status: 200, body: await deps.service.system() };
+      }
+      if (!deps.systemInfo) {
+        throw new RequestError(400, 'unknown_image', 'no other runtime images are configured');
+      }
+      return { status: 200, body: await deps.systemInfo.read(image) };
+    }
     default:
       throw new RequestError(404, 'not_found', `no route for ${method} ${path}`);
   }
@@ -72,6 +89,7 @@ async function runScript(
   callId: string | undefined,
 ): Promise<FunctionResponse> {
   const caller = deps.authenticator.authenticate(header(event, 'authorization'));
+  requireScope(caller, SCOPES.run);
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
     throw new RequestError(
@@ -82,8 +100,8 @@ async function runScript(
   }
 
   const request = deps.validator.parse(event.body);
-  const result = await deps.service.run(request, caller, callId);
-  return { status: 200, body: result };
+  const { result, replayed } = await deps.service.run(request, caller, callId);
+  return { status: 200, headers: replayed ? { 'X-Call-Replayed': 'true' } : {}, body: result };
 }
 
 function requireMethod(method: string, expected: string): void {
@@ -103,6 +121,18 @@ function normalisePath(path: string): string {
 function header(event: FunctionEvent, name: string): string | undefined {
   const value = event.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function queryParameter(event: FunctionEvent, name: string): string | undefined {
+  const value = event.query[name];
+  if (value === undefined || typeof value === 'string') {
+    return value;
+  }
+  throw new RequestError(
+    400,
+    'invalid_request',
+    `the query parameter "${name}" must be given once`,
+  );
 }
 
 function readCallId(event: FunctionEvent): string | undefined {

@@ -16,7 +16,6 @@ export const RUNNER_USER = `${RUNNER_UID}:${RUNNER_UID}`;
 
 /** Helper programs installed in every runtime image by runtime-images/shared/install.sh. */
 export const HELPERS = {
-  receive: '/usr/local/lib/r-runner/receive',
   runScript: '/usr/local/lib/r-runner/run-script',
   stopProcesses: '/usr/local/lib/r-runner/stop-processes',
   collect: '/usr/local/lib/r-runner/collect',

@@ -17,10 +17,18 @@ import { StreamDemuxer } from './stream-demuxer.js';
 export interface ExecOptions {
   user: string;
   env?: string[];
-  /** Bytes written to the process's stdin, which is then closed. Without it stdin is empty. */
-  stdin?: Buffer;
+  /**
+   * Bytes written to the process's stdin, which is then closed; or 'deferred' to keep stdin
+   * open until `sendStdin` of startExec is called. Without it stdin is empty.
+   */
+  stdin?: Buffer | 'deferred';
   stdout: Writable;
   stderr: Writable;
+}
+
+export interface StartedExec {
+  exitCode: Promise<number>;
+  sendStdin(data: Buffer): void;
 }
 
 export interface OwnedContainer {
@@ -32,7 +40,13 @@ export interface OwnedContainer {
 /** A started run container. Every method is safe to call after the container is gone. */
 export interface RunContainer {
   readonly id: string;
+  /** Runs a process to completion and returns its exit code. */
   exec(cmd: string[], options: ExecOptions): Promise<number>;
+  /**
+   * Starts a process and returns once it runs; `exitCode` settles when it ends, as for exec.
+   * With `stdin: 'deferred'`, `sendStdin` writes the process's whole stdin and closes it.
+   */
+  startExec(cmd: string[], options: ExecOptions): Promise<StartedExec>;
   kill(): Promise<void>;
   remove(): Promise<void>;
 }
@@ -147,17 +161,27 @@ class DockerRunContainer implements RunContainer {
   }
 
   async exec(cmd: string[], options: ExecOptions): Promise<number> {
-    try {
-      return await this.execAttached(cmd, options);
-    } catch (error) {
+    const { exitCode } = await this.startExec(cmd, options);
+    return exitCode;
+  }
+
+  async startExec(cmd: string[], options: ExecOptions): Promise<StartedExec> {
+    const unavailable = (error: unknown) => {
       if (isDockerUnreachable(error)) {
         throw runtimeUnavailable(`run ${cmd[0]} in container ${this.id}`, error);
       }
       throw error;
-    }
+    };
+    const { exec, stream } = await this.attachExec(cmd, options).catch(unavailable);
+    return {
+      exitCode: this.waitForExit(exec, stream, options).catch(unavailable),
+      sendStdin: (data) => {
+        (stream as NodeJS.WritableStream).end(data);
+      },
+    };
   }
 
-  private async execAttached(cmd: string[], options: ExecOptions): Promise<number> {
+  private async attachExec(cmd: string[], options: ExecOptions) {
     const withStdin = options.stdin !== undefined;
     const exec = await this.container.exec({
       Cmd: cmd,
@@ -169,9 +193,17 @@ class DockerRunContainer implements RunContainer {
       Tty: false,
     });
     const stream = await exec.start({ hijack: true, stdin: withStdin });
-    if (withStdin) {
+    if (Buffer.isBuffer(options.stdin)) {
       stream.end(options.stdin);
     }
+    return { exec, stream };
+  }
+
+  private async waitForExit(
+    exec: Docker.Exec,
+    stream: NodeJS.ReadableStream,
+    options: ExecOptions,
+  ): Promise<number> {
     // The stream ends when the process and every holder of its stdout and stderr are gone.
     await pipeline(stream, new StreamDemuxer(options.stdout, options.stderr)).catch(
       () => undefined,

@@ -2,9 +2,17 @@ import type { Logger } from 'pino';
 import { PassThrough } from 'node:stream';
 import type { RunLimits } from '../config/config.js';
 import { describeError } from '../errors.js';
-import { HELPERS, RUNNER_USER, buildContainerSpec, scriptEnvironment } from './container-spec.js';
-import type { ContainerRuntime, RunContainer } from './docker-runtime.js';
+import {
+  HELPERS,
+  RUNNER_UID,
+  RUNNER_USER,
+  buildContainerSpec,
+  scriptEnvironment,
+} from './container-spec.js';
+import type { ContainerRuntime, RunContainer, StartedExec } from './docker-runtime.js';
 import { OutputCapture, type CapturedOutput } from './output-capture.js';
+import { newCaptures, type PreparedContainer } from './prepared-container.js';
+import type { WarmPool } from './warm-pool.js';
 import {
   packJob,
   readWorkspace,
@@ -26,12 +34,14 @@ export interface RunOutcome {
   oomKilled: boolean;
   stdout: CapturedOutput;
   stderr: CapturedOutput;
-  /** What the container printed when it failed before the script started. */
+  /** Error output of run-script when the container failed before the script started. */
   runtimeStderr?: string;
   durationMs: number;
   workspace: CollectedWorkspace;
-  /** Why the workspace could not be read, when it could not. */
+  /** Reason the workspace could not be read back, if it could not. */
   collectError?: string;
+  /** True when a warm container from the pool ran the script. */
+  warm: boolean;
 }
 
 /** How long the stop helper may take before the container is killed outright. */
@@ -39,104 +49,154 @@ const STOP_GRACE_MS = 3_000;
 /** How long after the time limit a run may take before the container is killed outright. */
 const HARD_DEADLINE_GRACE_MS = 10_000;
 const HELPER_OUTPUT_BYTES = 64 * 1024;
+/** Exit status and stderr line of run-script when it could not unpack the job. */
+const UNPACK_FAILED_STATUS = 125;
+const UNPACK_FAILED_MESSAGE = 'r-runner: failed to unpack the job';
 
 /**
- * Runs one script in a fresh container: send the job in, run R under the time limit, end
- * whatever the script left running, read the workspace back, and remove the container.
+ * Runs one script in a fresh container, taken warm from the pool or started for the run. It
+ * sends the job in, runs R under the time limit and ends whatever the script left running.
+ * Then it reads the workspace back and removes the container.
  */
 export class ScriptRunner {
+  private readonly removals = new Set<Promise<void>>();
+
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly image: string,
     private readonly instanceId: string,
     private readonly logger: Logger,
+    private readonly pool?: WarmPool,
   ) {}
 
   async run(job: ScriptJob): Promise<RunOutcome> {
     const log = this.logger.child({ runId: job.runId });
+    const startedAt = Date.now();
+    const warm = this.pool?.take(job.limits);
+    const prepared = warm ?? (await this.startCold(job));
+    log.debug(
+      { containerId: prepared.container.id, warm: warm !== undefined, ms: Date.now() - startedAt },
+      'container ready',
+    );
+
+    try {
+      return await this.runPrepared(prepared, job, log);
+    } finally {
+      this.removeLater(prepared.container, log);
+    }
+  }
+
+  /** Waits for the removals still in flight, for a clean shutdown. */
+  async drain(): Promise<void> {
+    await Promise.all([...this.removals]);
+  }
+
+  private async startCold(job: ScriptJob): Promise<PreparedContainer> {
     const spec = buildContainerSpec(this.image, job.limits, {
       runId: job.runId,
       instanceId: this.instanceId,
     });
-
-    const startedAt = Date.now();
     const container = await this.runtime.startContainer(spec);
-    log.debug({ containerId: container.id, ms: Date.now() - startedAt }, 'container started');
+    return { container, ...newCaptures(job.limits) };
+  }
 
-    try {
-      return await this.runInContainer(container, job, log);
-    } finally {
-      await container.remove().catch((error: unknown) => {
+  /**
+   * Removes the container in the background while the response is sent. Every process of the
+   * script has already been killed, so nothing runs in it meanwhile.
+   */
+  private removeLater(container: RunContainer, log: Logger): void {
+    const removal = container
+      .remove()
+      .catch((error: unknown) => {
         log.error(
           { containerId: container.id, err: describeError(error) },
           'failed to remove run container; the periodic sweep will retry',
         );
-      });
-    }
+      })
+      .finally(() => this.removals.delete(removal));
+    this.removals.add(removal);
   }
 
-  private async runInContainer(
-    container: RunContainer,
+  private async runPrepared(
+    prepared: PreparedContainer,
     job: ScriptJob,
     log: Logger,
   ): Promise<RunOutcome> {
-    const stdout = new OutputCapture(job.limits.maxOutputBytes);
-    const stderr = new OutputCapture(job.limits.maxOutputBytes);
+    const { container, stdout, stderr } = prepared;
+    const startedAt = Date.now();
+    const run = prepared.waitingScript
+      ? await this.runWarm(prepared.waitingScript, container, job, log)
+      : await this.runCold(container, prepared, job, log);
+    const durationMs = Date.now() - startedAt;
 
-    const received = await this.receiveJob(container, job);
-    if (received.exitCode !== 0) {
-      log.error({ exitCode: received.exitCode }, 'runtime failed to receive the job');
+    const stderrText = stderr.result().text;
+    if (run.exitCode === UNPACK_FAILED_STATUS && stderrText.includes(UNPACK_FAILED_MESSAGE)) {
+      log.error({ exitCode: run.exitCode, stderr: stderrText }, 'runtime failed to unpack the job');
       return {
         exitCode: null,
         timedOut: false,
         oomKilled: false,
         stdout: stdout.result(),
-        stderr: stderr.result(),
-        runtimeStderr: received.stderr || `receive helper exited with ${received.exitCode}`,
-        durationMs: 0,
+        stderr: new OutputCapture(0).result(),
+        runtimeStderr: stderrText,
+        durationMs,
         workspace: { files: [], skipped: [] },
+        warm: prepared.waitingScript !== undefined,
       };
     }
 
-    const startedAt = Date.now();
-    const { exitCode, timedOut } = await this.runScript(container, job, stdout, stderr, log);
-    const durationMs = Date.now() - startedAt;
-
     const collected = await this.collect(container, job);
     return {
-      exitCode,
-      timedOut,
+      exitCode: run.exitCode,
+      timedOut: run.timedOut,
       oomKilled: collected.oomKills > 0,
       stdout: stdout.result(),
       stderr: stderr.result(),
       durationMs,
       workspace: collected.workspace,
       collectError: collected.error,
+      warm: prepared.waitingScript !== undefined,
     };
   }
 
-  private async receiveJob(
+  private async runCold(
     container: RunContainer,
+    captures: Pick<PreparedContainer, 'stdout' | 'stderr'>,
     job: ScriptJob,
-  ): Promise<{ exitCode: number; stderr: string }> {
+    log: Logger,
+  ): Promise<ScriptExit> {
     const archive = await packJob(job.script, job.files);
-    const output = new OutputCapture(HELPER_OUTPUT_BYTES);
-    const exitCode = await container.exec([HELPERS.receive], {
-      user: RUNNER_USER,
-      stdin: archive,
-      stdout: output,
-      stderr: output,
-    });
-    return { exitCode, stderr: output.result().text };
+    return this.underTimeLimit(container, job, log, () =>
+      container.exec([HELPERS.runScript], {
+        user: RUNNER_USER,
+        env: scriptEnvironment(job.limits),
+        stdin: archive,
+        ...captures,
+      }),
+    );
   }
 
-  private async runScript(
+  /** In a warm container R already waits for the job on the run-script exec's stdin. */
+  private async runWarm(
+    waitingScript: StartedExec,
     container: RunContainer,
     job: ScriptJob,
-    stdout: OutputCapture,
-    stderr: OutputCapture,
     log: Logger,
-  ): Promise<{ exitCode: number; timedOut: boolean }> {
+  ): Promise<ScriptExit> {
+    const archive = await packJob(job.script, job.files);
+    return this.underTimeLimit(container, job, log, () => {
+      waitingScript.sendStdin(archive);
+      return waitingScript.exitCode;
+    });
+  }
+
+  /** Runs `script` with the run's time limit enforced from outside the script. */
+  private async underTimeLimit(
+    container: RunContainer,
+    job: ScriptJob,
+    log: Logger,
+    script: () => Promise<number>,
+  ): Promise<ScriptExit> {
     const timeoutMs = job.limits.timeoutSeconds * 1000;
     let timedOut = false;
 
@@ -151,12 +211,7 @@ export class ScriptRunner {
     }, timeoutMs + HARD_DEADLINE_GRACE_MS);
 
     try {
-      const exitCode = await container.exec([HELPERS.runScript], {
-        user: RUNNER_USER,
-        env: scriptEnvironment(job.limits),
-        stdout,
-        stderr,
-      });
+      const exitCode = await script();
       return { exitCode, timedOut };
     } finally {
       clearTimeout(softDeadline);
@@ -173,7 +228,7 @@ export class ScriptRunner {
     const output = new OutputCapture(HELPER_OUTPUT_BYTES);
     const stop = container.exec([HELPERS.stopProcesses], {
       user: RUNNER_USER,
-      env: [`R_RUNNER_UID=${RUNNER_USER.split(':')[0]}`],
+      env: [`R_RUNNER_UID=${RUNNER_UID}`],
       stdout: output,
       stderr: output,
     });
@@ -233,4 +288,9 @@ export class ScriptRunner {
       return { workspace: { files: [], skipped: [] }, oomKills: 0, error: describeError(error) };
     }
   }
+}
+
+interface ScriptExit {
+  exitCode: number;
+  timedOut: boolean;
 }

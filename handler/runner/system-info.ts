@@ -1,3 +1,4 @@
+import { RequestError } from '../errors.js';
 import type { ContainerRuntime } from './docker-runtime.js';
 
 /** Written into every runtime image at build time by runtime-images/shared/inventory.R. */
@@ -18,37 +19,58 @@ export interface SystemInfo {
   packages: RPackage[];
 }
 
-/** The R version and packages of the runtime image, read from the image once per image id. */
+/**
+ * The R version and packages of runtime images, read from each image once per image id. Only
+ * the configured image and the images of the allow-list are read, so callers cannot make the
+ * service create containers of arbitrary images.
+ */
 export class SystemInfoReader {
+  /** Keyed by image name and id, because two names of one image report different names. */
   private readonly cache = new Map<string, SystemInfo>();
+  private readonly allowedImages: ReadonlySet<string>;
 
   constructor(
     private readonly runtime: ContainerRuntime,
     private readonly image: string,
-  ) {}
+    allowedImages: readonly string[] = [],
+  ) {
+    this.allowedImages = new Set([image, ...allowedImages]);
+  }
 
-  async read(): Promise<SystemInfo> {
-    const imageId = await this.runtime.imageId(this.image);
-    const cached = this.cache.get(imageId);
+  /**
+   * Reads the inventory of `image`, by default the configured one. Throws a RequestError
+   * (400 `unknown_image`) for an image outside the allow-list.
+   */
+  async read(image = this.image): Promise<SystemInfo> {
+    if (!this.allowedImages.has(image)) {
+      throw new RequestError(
+        400,
+        'unknown_image',
+        `image ${JSON.stringify(image)} is not listed in RUNNER_IMAGES. Allowed images: ${[...this.allowedImages].join(', ')}`,
+      );
+    }
+    const imageId = await this.runtime.imageId(image);
+    const key = `${image}\n${imageId}`;
+    const cached = this.cache.get(key);
     if (cached) {
       return cached;
     }
 
     const inventory = JSON.parse(
-      (await this.runtime.readImageFile(this.image, INVENTORY_PATH)).toString('utf8'),
+      (await this.runtime.readImageFile(image, INVENTORY_PATH)).toString('utf8'),
     ) as {
       r_version: string;
       platform: string;
       packages: RPackage[];
     };
     const info: SystemInfo = {
-      image: this.image,
+      image,
       image_id: imageId,
       r_version: inventory.r_version,
       platform: inventory.platform,
       packages: [...inventory.packages].sort((a, b) => a.name.localeCompare(b.name)),
     };
-    this.cache.set(imageId, info);
+    this.cache.set(key, info);
     return info;
   }
 }

@@ -35,10 +35,10 @@ export interface CollectedWorkspace {
 }
 
 /** Path of the script inside the container, read by the run-script helper. */
-const SCRIPT_ENTRY = 'tmp/r-runner/main.R';
+const SCRIPT_ENTRY = 'tmp/r-runner/script.R';
 const WORKSPACE_ENTRY = 'workspace/';
 
-/** Packs the script and the input files for the container's receive helper. */
+/** Packs the script and the input files as the job that run-script unpacks from its stdin. */
 export async function packJob(script: string, files: InputFile[]): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];

@@ -16,10 +16,17 @@ export function createS3Clients(config: StorageConfig): { upload: S3Client; pres
 }
 
 function createClient(config: StorageConfig, endpoint: string): S3Client {
+  // Without configured keys the SDK would search its default chain, which ends at the cloud
+  // metadata address. The service never does that: uploads fail with this message instead.
   const credentials =
     config.accessKeyId && config.secretAccessKey
       ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
-      : undefined;
+      : async () => {
+          throw new Error(
+            'S3 credentials are not configured: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY ' +
+              'or the s3-access-key-id and s3-secret-access-key secrets',
+          );
+        };
 
   return new S3Client({
     endpoint,

@@ -12,8 +12,8 @@ useradd --uid 10001 --gid 10001 --no-create-home --home-dir /tmp --shell /bin/sh
 
 install -d -m 0755 /usr/local/lib/r-runner /usr/local/share/r-runner /workspace
 install -m 0755 /tmp/r-runner-build/run-script /tmp/r-runner-build/stop-processes \
-  /tmp/r-runner-build/collect /tmp/r-runner-build/receive /usr/local/lib/r-runner/
-install -m 0644 /tmp/r-runner-build/reap.sh /usr/local/lib/r-runner/
+  /tmp/r-runner-build/collect /usr/local/lib/r-runner/
+install -m 0644 /tmp/r-runner-build/reap.sh /tmp/r-runner-build/preload.R /usr/local/lib/r-runner/
 
 Rscript /tmp/r-runner-build/inventory.R >/usr/local/share/r-runner/inventory.json
 rm -rf /tmp/r-runner-build

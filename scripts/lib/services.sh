@@ -75,6 +75,10 @@ ensure_runtime_image() {
   bash "$ROOT/scripts/build-runtime-image.sh" base
 }
 
+ensure_full_runtime_image() {
+  bash "$ROOT/scripts/build-runtime-image.sh" full
+}
+
 minio_binary() { echo "$CACHE/bin/minio-$MINIO_VERSION"; }
 
 ensure_minio_binary() {

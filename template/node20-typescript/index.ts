@@ -51,8 +51,11 @@ server.headersTimeout = 60_000;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     console.log(JSON.stringify({ level: 'info', msg: 'shutting down', signal }));
-    fn.shutdown?.();
-    server.close(() => process.exit(0));
+    // Requests in flight finish first; then the function releases what it holds.
+    server.close(async () => {
+      await fn.shutdown?.();
+      process.exit(0);
+    });
     server.closeIdleConnections();
   });
 }

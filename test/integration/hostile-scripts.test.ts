@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runContainers } from '../support/docker.js';
+import { allRemoved } from '../support/docker.js';
 import { residentBytes, startService, type TestService } from '../support/service.js';
 
 const MAX_OUTPUT_BYTES = 100_000;
@@ -47,7 +47,7 @@ describe('time limit', () => {
     expect(response.body.stdout).toBe('started\n');
     expect(response.body.message).toContain('time limit of 3 s');
     expect(Date.now() - startedAt).toBeLessThan(6_000);
-    expect(await runContainers(service.instanceId)).toEqual([]);
+    expect(await allRemoved(service.instanceId, 2_000)).toBe(true);
   });
 
   it('keeps files written before the time limit', async () => {
@@ -242,6 +242,6 @@ describe('exit and leftovers', () => {
     expect(response.body.stdout).toBe('bye');
     expect(response.body.timed_out).toBe(false);
     expect(response.body.duration_ms).toBeLessThan(5_000);
-    expect(await runContainers(service.instanceId)).toEqual([]);
+    expect(await allRemoved(service.instanceId)).toBe(true);
   });
 });

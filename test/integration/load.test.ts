@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runContainers } from '../support/docker.js';
+import { allRemoved } from '../support/docker.js';
 import { startService, type TestService } from '../support/service.js';
 
 let service: TestService;
@@ -33,6 +33,6 @@ describe('concurrent runs', () => {
         expect(response.headers.get('retry-after')).toBe('2');
       }
     });
-    expect(await runContainers(service.instanceId)).toEqual([]);
+    expect(await allRemoved(service.instanceId)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +8,7 @@ import { eventually } from './docker.js';
 import { freePort } from './service.js';
 
 const run = promisify(execFile);
+const MAIN_DOCKERD_PIDFILE = '/var/run/docker.pid';
 
 async function succeeds(command: string, args: string[]): Promise<boolean> {
   try {
@@ -26,13 +28,15 @@ export function dockerAnswers(): Promise<boolean> {
  * daemon can take its pid file and socket.
  */
 export async function stopDockerd(): Promise<void> {
-  await run('pkill', ['-TERM', '-x', 'dockerd']);
+  // Only the daemon behind /var/run/docker.sock: other daemons, such as a TLS test's, stay.
+  const pid = Number((await readFile(MAIN_DOCKERD_PIDFILE, 'utf8')).trim());
+  process.kill(pid, 'SIGTERM');
   const exited = await eventually(
-    async () => !(await succeeds('pgrep', ['-x', 'dockerd'])),
+    async () => !(await succeeds('kill', ['-0', String(pid)])),
     60_000,
   );
   if (!exited) {
-    throw new Error('dockerd is still running 60 s after SIGTERM');
+    throw new Error(`dockerd (pid ${pid}) is still running 60 s after SIGTERM`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Authenticator } from '../../handler/auth/authenticate.js';
+import { ALL_SCOPES } from '../../handler/auth/scopes.js';
 import { ServiceError } from '../../handler/errors.js';
 
 function failure(authenticator: Authenticator, header: string | undefined): ServiceError {
@@ -12,10 +13,14 @@ function failure(authenticator: Authenticator, header: string | undefined): Serv
 }
 
 describe('Authenticator', () => {
-  const authenticator = new Authenticator('s3cret-token');
+  const authenticator = new Authenticator({ token: 's3cret-token' });
 
-  it('accepts the static token', () => {
-    expect(authenticator.authenticate('Bearer s3cret-token')).toEqual({ subject: 'static-token' });
+  it('accepts the static token with every scope', () => {
+    const caller = authenticator.authenticate('Bearer s3cret-token');
+
+    expect(caller.subject).toBe('static-token');
+    expect([...caller.scopes].sort()).toEqual([...ALL_SCOPES].sort());
+    expect(caller.limits).toBeUndefined();
   });
 
   it.each([
@@ -33,7 +38,7 @@ describe('Authenticator', () => {
   });
 
   it('answers 503 when no token is configured', () => {
-    const error = failure(new Authenticator(undefined), 'Bearer anything');
+    const error = failure(new Authenticator({}), 'Bearer anything');
 
     expect(error.status).toBe(503);
     expect(error.code).toBe('authentication_not_configured');

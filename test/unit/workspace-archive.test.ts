@@ -86,6 +86,6 @@ describe('packJob', () => {
       entry.resume();
     }
 
-    expect(names).toEqual(['tmp/r-runner/main.R', 'workspace/data/in.csv']);
+    expect(names).toEqual(['tmp/r-runner/script.R', 'workspace/data/in.csv']);
   });
 });
