@@ -1,7 +1,11 @@
 import { hostname } from 'node:os';
+import { buildOpenApiDocument } from './api/openapi.js';
+import { SERVICE_VERSION } from './api/version.js';
+import { ServiceMetrics } from './metrics/metrics.js';
 import { Authenticator } from './auth/authenticate.js';
 import { describeConfig, loadConfig, type Config } from './config/config.js';
 import { describeError } from './errors.js';
+import { createEventRoutes } from './events/create-event-routes.js';
 import type { FunctionContext, FunctionEvent } from './http/function-types.js';
 import { route, type RouteDependencies } from './http/routes.js';
 import { createLogger } from './logging/logger.js';
@@ -49,7 +53,21 @@ export async function init(env: NodeJS.ProcessEnv = process.env): Promise<Handle
   const s3Clients = createS3Clients(config.storage);
   const store = new ArtifactStore(config.storage, s3Clients, logger);
   const callResults = new CallResultStore(config.storage, s3Clients, logger);
-  const service = new RunnerService(config, runtime, store, logger, instanceId, callResults);
+  // The gauges read the service when scraped, so they can be made before it.
+  const metrics: ServiceMetrics = new ServiceMetrics({
+    queued: () => service.queue.queued,
+    running: () => service.queue.running,
+    warmPool: () => service.warmContainersReady,
+  });
+  const service: RunnerService = new RunnerService(
+    config,
+    runtime,
+    store,
+    logger,
+    instanceId,
+    callResults,
+    metrics,
+  );
   sweeper = new ContainerSweeper(runtime, instanceId, config.staleContainerSeconds * 1000, logger);
 
   await prepareDependencies(config, store, sweeper, logger);
@@ -57,12 +75,16 @@ export async function init(env: NodeJS.ProcessEnv = process.env): Promise<Handle
   service.start();
   runnerService = service;
 
+  const validator = new RunRequestValidator(config.request, config.limits.timeoutSeconds);
   dependencies = {
     service,
     authenticator,
-    validator: new RunRequestValidator(config.request, config.limits.timeoutSeconds),
+    validator,
     logger,
     systemInfo: new SystemInfoReader(runtime, config.image, config.images),
+    events: createEventRoutes(config, service, authenticator, validator, s3Clients, logger),
+    metrics,
+    openApi: buildOpenApiDocument(config.request, SERVICE_VERSION),
   };
   return { maxBodyBytes: config.request.maxBodyBytes, host: config.host, port: config.port };
 }

@@ -9,8 +9,9 @@ import { buildRunResult, type RunResult } from './runner/run-result.js';
 import { RunQueue } from './runner/run-queue.js';
 import { ScriptRunner } from './runner/script-runner.js';
 import { WarmPool } from './runner/warm-pool.js';
+import type { ServiceMetrics } from './metrics/metrics.js';
 import { SystemInfoReader, type SystemInfo } from './runner/system-info.js';
-import type { ArtifactStore } from './storage/artifact-store.js';
+import type { ArtifactDestination, ArtifactStore } from './storage/artifact-store.js';
 import type { CallResultStore } from './storage/call-results.js';
 import type { ParsedRunRequest } from './validation/run-request.js';
 
@@ -25,6 +26,14 @@ export interface ReadinessReport {
 export interface RunAnswer {
   result: RunResult;
   replayed: boolean;
+}
+
+/** How one run is queued and where its files go; the defaults are those of POST /run. */
+export interface RunOptions {
+  /** Store the files here instead of under `<S3_KEY_PREFIX><runId>/` of the artifact bucket. */
+  artifacts?: ArtifactDestination;
+  /** Wait for a free slot instead of answering 429 when the queue is full. */
+  waitForSlot?: boolean;
 }
 
 /** The operations behind the HTTP routes, independent of how requests arrive. */
@@ -43,6 +52,7 @@ export class RunnerService {
     private readonly logger: Logger,
     instanceId: string,
     private readonly callResults?: CallResultStore,
+    private readonly metrics?: ServiceMetrics,
   ) {
     if (config.pool.size > 0) {
       this.pool = new WarmPool(
@@ -70,9 +80,14 @@ export class RunnerService {
    * delivery) gets the stored result instead of a second run, also while the first still runs.
    * The body of a repeated call is not compared with the first one.
    */
-  async run(request: ParsedRunRequest, caller: Caller, callId?: string): Promise<RunAnswer> {
+  async run(
+    request: ParsedRunRequest,
+    caller: Caller,
+    callId?: string,
+    options: RunOptions = {},
+  ): Promise<RunAnswer> {
     if (!callId || !this.callResults) {
-      return { result: await this.execute(request, caller, callId), replayed: false };
+      return { result: await this.execute(request, caller, callId, options), replayed: false };
     }
     const key = `${caller.subject}\n${callId}`;
     const pending = this.callsInFlight.get(key);
@@ -116,53 +131,68 @@ export class RunnerService {
     request: ParsedRunRequest,
     caller: Caller,
     callId?: string,
+    options: RunOptions = {},
   ): Promise<RunResult> {
     const runId = randomUUID();
     const limits = this.effectiveLimits(request, caller);
     const log = this.logger.child({ runId, caller: caller.subject, callId });
 
-    return this.queue.run(async () => {
-      log.info(
-        {
-          image: this.config.image,
-          files: request.files.length,
-          timeoutSeconds: limits.timeoutSeconds,
-        },
-        'run started',
-      );
-      const outcome = await this.runner.run({
-        runId,
-        script: request.script,
-        files: request.files,
-        limits,
-      });
-      const { stored, failed } = await this.store.store(runId, outcome.workspace.files);
-      const result = buildRunResult(
-        runId,
-        outcome,
-        stored,
-        [...outcome.workspace.skipped, ...failed],
-        limits,
-      );
+    return this.queue.run(
+      async () => {
+        log.info(
+          {
+            image: this.config.image,
+            files: request.files.length,
+            timeoutSeconds: limits.timeoutSeconds,
+          },
+          'run started',
+        );
+        const outcome = await this.runner.run({
+          runId,
+          script: request.script,
+          files: request.files,
+          limits,
+        });
+        const { stored, failed } = await this.store.store(
+          runId,
+          outcome.workspace.files,
+          options.artifacts,
+        );
+        const result = buildRunResult(
+          runId,
+          outcome,
+          stored,
+          [...outcome.workspace.skipped, ...failed],
+          limits,
+        );
+        this.metrics?.recordRun(result, outcome.warm);
 
-      log.info(
-        {
-          image: this.config.image,
-          exitCode: result.exit_code,
-          durationMs: result.duration_ms,
-          timedOut: result.timed_out,
-          oomKilled: result.oom_killed,
-          stdoutBytes: result.stdout_bytes,
-          stderrBytes: result.stderr_bytes,
-          outputTruncated: result.stdout_truncated || result.stderr_truncated,
-          warm: outcome.warm,
-          artifacts: stored.length,
-          skippedArtifacts: result.skipped_artifact_count,
-        },
-        'run finished',
-      );
-      return result;
-    });
+        log.info(
+          {
+            image: this.config.image,
+            exitCode: result.exit_code,
+            durationMs: result.duration_ms,
+            timedOut: result.timed_out,
+            oomKilled: result.oom_killed,
+            stdoutBytes: result.stdout_bytes,
+            stderrBytes: result.stderr_bytes,
+            outputTruncated: result.stdout_truncated || result.stderr_truncated,
+            limitsHit: limitsHit(result),
+            warm: outcome.warm,
+            artifacts: stored.length,
+            skippedArtifacts: result.skipped_artifact_count,
+          },
+          'run finished',
+        );
+        return result;
+      },
+      { waitForSlot: options.waitForSlot },
+    );
+  }
+
+  /** Warm containers ready for a run now; 0 when the pool is off. */
+  get warmContainersReady(): number {
+    return this.pool?.size ?? 0;
   }
 
   /** Starts background work: filling the warm pool. */
@@ -215,4 +245,22 @@ export class RunnerService {
     }
     return limits;
   }
+}
+
+/** Names of the limits a run ran into, for the log. */
+function limitsHit(result: RunResult): string[] {
+  const hit: string[] = [];
+  if (result.timed_out) {
+    hit.push('time');
+  }
+  if (result.oom_killed) {
+    hit.push('memory');
+  }
+  if (result.stdout_truncated || result.stderr_truncated) {
+    hit.push('output');
+  }
+  if (result.skipped_artifacts.some((s) => s.reason === 'too_large' || s.reason === 'too_many')) {
+    hit.push('artifacts');
+  }
+  return hit;
 }

@@ -105,7 +105,7 @@ async function startService(env) {
     });
     const body = await response.json();
     if (response.status !== 200 || body.stdout !== '4') {
-      throw new Error(`run answered ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
+      throw new Error(`run returned ${response.status}: ${JSON.stringify(body).slice(0, 200)}`);
     }
   };
   const stop = () =>

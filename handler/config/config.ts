@@ -49,6 +49,23 @@ export interface WarmPoolConfig {
   idleSeconds: number;
 }
 
+/** Batch runs, S3 bucket events and the scheduled sweep of the input prefix. */
+export interface EventsConfig {
+  /** Jobs of one POST /batch that run at once; at most MAX_CONCURRENT_RUNS. */
+  batchConcurrency: number;
+  maxBatchJobs: number;
+  /** Bucket the scheduled sweep lists; bucket events name their own bucket. */
+  bucket: string;
+  /** Scripts are keys under this prefix that end in `.R`. */
+  inputPrefix: string;
+  /** Results of `<inputPrefix><name>.R` go under `<resultsPrefix><name>/`. */
+  resultsPrefix: string;
+  /** The sweep starts no new script after this long. */
+  cronTimeBudgetSeconds: number;
+  /** Lets an empty POST without credentials start the sweep, as the cron-connector sends it. */
+  allowUnauthenticatedSweep: boolean;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -68,6 +85,7 @@ export interface Config {
   /** Containers of this service older than this are removed by the periodic sweep. */
   staleContainerSeconds: number;
   sweepIntervalSeconds: number;
+  events: EventsConfig;
 }
 
 const MIB = 1024 * 1024;
@@ -80,6 +98,8 @@ export function loadConfig(env: Environment, secretsDir = OPENFAAS_SECRETS_DIR):
   const read = new EnvReader(env, secretsDir);
   const limits = loadRunLimits(read);
   const image = read.string('RUNNER_SCRIPT_IMAGE', 'r-runner/r-base:latest');
+  const storage = loadStorageConfig(read);
+  const maxConcurrentRuns = read.integer('MAX_CONCURRENT_RUNS', 4, { min: 1, max: 256 });
 
   return {
     host: read.string('HOST', '127.0.0.1'),
@@ -91,8 +111,8 @@ export function loadConfig(env: Environment, secretsDir = OPENFAAS_SECRETS_DIR):
     images: loadImageList(read, image),
     limits,
     request: loadRequestLimits(read),
-    storage: loadStorageConfig(read),
-    maxConcurrentRuns: read.integer('MAX_CONCURRENT_RUNS', 4, { min: 1, max: 256 }),
+    storage,
+    maxConcurrentRuns,
     maxQueuedRuns: read.integer('MAX_QUEUED_RUNS', 16, { min: 0, max: 10_000 }),
     pool: {
       size: read.integer('RUN_POOL_SIZE', 0, { min: 0, max: 64 }),
@@ -106,6 +126,36 @@ export function loadConfig(env: Environment, secretsDir = OPENFAAS_SECRETS_DIR):
       min: limits.timeoutSeconds + 10,
     }),
     sweepIntervalSeconds: read.integer('SWEEP_INTERVAL_SECONDS', 60, { min: 1 }),
+    events: loadEventsConfig(read, storage.bucket, maxConcurrentRuns),
+  };
+}
+
+function loadEventsConfig(
+  read: EnvReader,
+  artifactBucket: string,
+  maxConcurrentRuns: number,
+): EventsConfig {
+  const inputPrefix = read.string('INPUT_PREFIX', 'jobs/');
+  const resultsPrefix = read.string('RESULTS_PREFIX', 'results/');
+  // Results written inside the input prefix would be listed as scripts by the sweep.
+  if (resultsPrefix.startsWith(inputPrefix) || inputPrefix.startsWith(resultsPrefix)) {
+    throw new ConfigError(
+      `INPUT_PREFIX (${JSON.stringify(inputPrefix)}) and RESULTS_PREFIX (${JSON.stringify(resultsPrefix)}) must not contain each other`,
+    );
+  }
+
+  return {
+    // A batch larger than the run limit would only wait in the run queue.
+    batchConcurrency: Math.min(
+      read.integer('BATCH_CONCURRENCY', 2, { min: 1, max: 256 }),
+      maxConcurrentRuns,
+    ),
+    maxBatchJobs: read.integer('MAX_BATCH_JOBS', 50, { min: 1, max: 10_000 }),
+    bucket: read.string('EVENTS_BUCKET', artifactBucket),
+    inputPrefix,
+    resultsPrefix,
+    cronTimeBudgetSeconds: read.integer('CRON_TIME_BUDGET_SECONDS', 240, { min: 1 }),
+    allowUnauthenticatedSweep: read.boolean('ALLOW_UNAUTHENTICATED_SWEEP', false),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
+import { runResultSchema } from '../api/schemas.js';
+import type { ServiceMetrics } from '../metrics/metrics.js';
 import type { Authenticator } from '../auth/authenticate.js';
 import { SCOPES, requireScope } from '../auth/scopes.js';
 import { RequestError, ServiceError, describeError } from '../errors.js';
+import { isEmptyBody, type EventRoutes } from '../events/event-routes.js';
 import type { SystemInfoReader } from '../runner/system-info.js';
 import type { RunnerService } from '../service.js';
 import type { RunRequestValidator } from '../validation/run-request.js';
@@ -14,6 +17,11 @@ export interface RouteDependencies {
   logger: Logger;
   /** Reader of the RUNNER_IMAGES inventories. Without it, `GET /system?image=` returns 400. */
   systemInfo?: SystemInfoReader;
+  /** POST /batch, /events/s3 and the sweep; without them those routes return 404. */
+  events?: EventRoutes;
+  metrics?: ServiceMetrics;
+  /** The OpenAPI document served at /openapi.json. */
+  openApi?: unknown;
 }
 
 /** Call ids from the gateway are echoed and logged only when short and plain. */
@@ -32,7 +40,12 @@ export async function route(
     const response = await dispatch(event, deps, callId);
     return { ...response, headers: { ...echo, ...response.headers } };
   } catch (error) {
-    return errorResponse(error, deps.logger, echo);
+    const response = errorResponse(error, deps.logger, echo);
+    deps.metrics?.recordRejection(
+      response.status,
+      (response.body as { error: { code: string } }).error.code,
+    );
+    return response;
   }
 }
 
@@ -48,7 +61,20 @@ async function dispatch(
     case '/':
     case '/run':
       requireMethod(method, 'POST');
+      // The OpenFaaS cron-connector posts an empty body to the function's root.
+      if (path === '/' && deps.events && isEmptyBody(event)) {
+        return deps.events.sweep(event);
+      }
       return runScript(event, deps, callId);
+    case '/batch':
+      requireMethod(method, 'POST');
+      return requireEvents(deps, path).batch(event);
+    case '/events/s3':
+      requireMethod(method, 'POST');
+      return requireEvents(deps, path).s3Event(event);
+    case '/events/cron':
+      requireMethod(method, 'POST');
+      return requireEvents(deps, path).sweep(event);
     case '/health':
     case '/health/live':
       requireMethod(method, 'GET');
@@ -63,6 +89,23 @@ async function dispatch(
           checks: report.checks,
           ...(report.warmPool ? { warm_pool: report.warmPool } : {}),
         },
+      };
+    }
+    case '/openapi.json':
+      requireMethod(method, 'GET');
+      return { status: 200, body: deps.openApi ?? {} };
+    case '/schema':
+      requireMethod(method, 'GET');
+      return { status: 200, body: runResultSchema };
+    case '/metrics': {
+      requireMethod(method, 'GET');
+      if (!deps.metrics) {
+        throw new RequestError(404, 'not_found', 'metrics are not enabled');
+      }
+      return {
+        status: 200,
+        headers: { 'Content-Type': deps.metrics.registry.contentType },
+        body: await deps.metrics.registry.metrics(),
       };
     }
     case '/system': {
@@ -102,6 +145,13 @@ async function runScript(
   const request = deps.validator.parse(event.body);
   const { result, replayed } = await deps.service.run(request, caller, callId);
   return { status: 200, headers: replayed ? { 'X-Call-Replayed': 'true' } : {}, body: result };
+}
+
+function requireEvents(deps: RouteDependencies, path: string): EventRoutes {
+  if (!deps.events) {
+    throw new RequestError(404, 'not_found', `no route for ${path}`);
+  }
+  return deps.events;
 }
 
 function requireMethod(method: string, expected: string): void {

@@ -1,8 +1,18 @@
 import { ServiceError } from '../errors.js';
 
+/** How a task waits for a slot. */
+export interface QueueOptions {
+  /**
+   * Wait for a slot even when the queue is full, instead of rejecting with 429. For callers
+   * that bound their own concurrency and cannot retry later, such as batch and event runs.
+   */
+  waitForSlot?: boolean;
+}
+
 /**
  * Bounds how many runs execute at once. Runs beyond the limit wait in a FIFO queue of
- * bounded length; when that is full the request is rejected with 429 and Retry-After.
+ * bounded length; when that is full the request is rejected with 429 and Retry-After, unless
+ * the task was queued with `waitForSlot`.
  */
 export class RunQueue {
   private active = 0;
@@ -22,8 +32,8 @@ export class RunQueue {
     return this.waiting.length;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  async run<T>(task: () => Promise<T>, options: QueueOptions = {}): Promise<T> {
+    await this.acquire(options.waitForSlot ?? false);
     try {
       return await task();
     } finally {
@@ -31,12 +41,12 @@ export class RunQueue {
     }
   }
 
-  private acquire(): Promise<void> {
+  private acquire(waitForSlot: boolean): Promise<void> {
     if (this.active < this.maxConcurrent) {
       this.active++;
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.maxQueued) {
+    if (!waitForSlot && this.waiting.length >= this.maxQueued) {
       throw new ServiceError(
         429,
         'too_many_runs',

@@ -16,7 +16,7 @@ export interface WarmPoolOptions {
   preloadPackages: string[];
   /** The pool empties after this long without a run, and fills again on the next one. */
   idleMs: number;
-  /** Idle containers older than this are replaced, so the stale-container sweep never sees them. */
+  /** Idle containers older than this are replaced before the stale-container sweep removes them. */
   maxAgeMs: number;
 }
 

@@ -27,9 +27,18 @@ export interface StoreResult {
   failed: SkippedFile[];
 }
 
+/** Where a run's files go: a bucket and a key prefix ending in `/`. */
+export interface ArtifactDestination {
+  bucket: string;
+  keyPrefix: string;
+}
+
 const NOT_FOUND_STATUS = 404;
 
-/** Stores a run's files under `<keyPrefix><runId>/` and signs a download URL for each. */
+/**
+ * Stores a run's files under `<keyPrefix><runId>/` of the artifact bucket, or under an explicit
+ * destination, and signs a download URL for each.
+ */
 export class ArtifactStore {
   constructor(
     private readonly config: StorageConfig,
@@ -65,9 +74,16 @@ export class ArtifactStore {
     }
   }
 
-  /** Uploads every file; a file that cannot be stored is reported, never thrown. */
-  async store(runId: string, files: WorkspaceFile[]): Promise<StoreResult> {
-    const results = await Promise.all(files.map((file) => this.storeOne(runId, file)));
+  /**
+   * Uploads every file; a file that cannot be stored is reported, never thrown. Without a
+   * destination the files go to `<keyPrefix><runId>/` of the artifact bucket.
+   */
+  async store(
+    runId: string,
+    files: WorkspaceFile[],
+    destination: ArtifactDestination = this.runDestination(runId),
+  ): Promise<StoreResult> {
+    const results = await Promise.all(files.map((file) => this.storeOne(runId, file, destination)));
     const stored: StoredArtifact[] = [];
     const failed: SkippedFile[] = [];
     for (const result of results) {
@@ -80,18 +96,24 @@ export class ArtifactStore {
     return { stored, failed };
   }
 
+  private runDestination(runId: string): ArtifactDestination {
+    return { bucket: this.config.bucket, keyPrefix: `${this.config.keyPrefix}${runId}/` };
+  }
+
   private async storeOne(
     runId: string,
     file: WorkspaceFile,
+    destination: ArtifactDestination,
   ): Promise<StoredArtifact | SkippedFile> {
-    const key = `${this.config.keyPrefix}${runId}/${file.name}`;
+    const { bucket } = destination;
+    const key = `${destination.keyPrefix}${file.name}`;
     const contentType = lookupMimeType(file.name) || 'application/octet-stream';
     const startedAt = Date.now();
 
     try {
       await this.clients.upload.send(
         new PutObjectCommand({
-          Bucket: this.config.bucket,
+          Bucket: bucket,
           Key: key,
           Body: file.content,
           ContentType: contentType,
@@ -100,7 +122,7 @@ export class ArtifactStore {
       );
     } catch (error) {
       this.logger.error(
-        { runId, key, attempts: this.config.uploadAttempts, err: describeError(error) },
+        { runId, bucket, key, attempts: this.config.uploadAttempts, err: describeError(error) },
         'failed to upload artifact',
       );
       return {
@@ -110,12 +132,12 @@ export class ArtifactStore {
         message: `upload to S3 failed after ${this.config.uploadAttempts} attempts: ${describeError(error)}`,
       };
     }
-    this.logger.debug({ runId, key, ms: Date.now() - startedAt }, 'uploaded artifact');
+    this.logger.debug({ runId, bucket, key, ms: Date.now() - startedAt }, 'uploaded artifact');
 
     const expiresAt = new Date(Date.now() + this.config.urlTtlSeconds * 1000);
     const url = await getSignedUrl(
       this.clients.presign,
-      new GetObjectCommand({ Bucket: this.config.bucket, Key: key }),
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
       { expiresIn: this.config.urlTtlSeconds },
     );
     return {

@@ -76,7 +76,8 @@ describe('storage stopped', () => {
       expect.objectContaining({ name: 'b.txt', reason: 'not_stored' }),
     ]);
     expect(response.body.skipped_artifacts[0].message).toContain('after 3 attempts');
-    expect(runner.logs()).toContain('failed to upload artifact');
+    const logged = async () => runner.logs().includes('failed to upload artifact');
+    expect(await eventually(logged, 5_000)).toBe(true);
     expect(ready.status).toBe(503);
     expect(ready.body.checks.storage).toContain('Artifact storage (S3) is unavailable');
 

@@ -61,7 +61,8 @@ export interface TestMinio {
   stop(): Promise<void>;
 }
 
-export async function createMinio(): Promise<TestMinio> {
+/** `env` is added to the server's environment, such as MINIO_NOTIFY_WEBHOOK_* targets. */
+export async function createMinio(env: Record<string, string> = {}): Promise<TestMinio> {
   const binary = process.env.MINIO_BINARY;
   if (!binary) {
     throw new Error('MINIO_BINARY is not set: run the tests through scripts/test.sh');
@@ -103,6 +104,7 @@ export async function createMinio(): Promise<TestMinio> {
             MINIO_ROOT_USER: accessKeyId,
             MINIO_ROOT_PASSWORD: secretAccessKey,
             MINIO_BROWSER: 'off',
+            ...env,
           },
           stdio: 'ignore',
         },

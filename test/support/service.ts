@@ -50,9 +50,10 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Starts the bundle; `env.PORT` and `env.RUNNER_TOKEN` replace the free port and new token. */
 export async function startService(env: Record<string, string> = {}): Promise<TestService> {
-  const port = await freePort();
-  const token = randomBytes(16).toString('hex');
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const token = env.RUNNER_TOKEN ?? randomBytes(16).toString('hex');
   const instanceId = env.RUNNER_INSTANCE_ID ?? `test-${randomBytes(4).toString('hex')}`;
   const child = spawn(process.execPath, [SERVER_BUNDLE], {
     env: {

@@ -53,6 +53,35 @@ describe('RunQueue', () => {
     await Promise.all([first, second]);
   });
 
+  it('queues a waitForSlot task past maxQueued', async () => {
+    const queue = new RunQueue(1, 0);
+    const gate = deferred();
+    const first = queue.run(() => gate.promise);
+
+    const second = queue.run(() => Promise.resolve('waited'), { waitForSlot: true });
+    await Promise.resolve();
+
+    expect(queue.queued).toBe(1);
+    expect(queue.running).toBe(1);
+    gate.resolve();
+    await expect(second).resolves.toBe('waited');
+    await first;
+    expect(queue.running).toBe(0);
+  });
+
+  it('still rejects other tasks while waitForSlot tasks wait', async () => {
+    const queue = new RunQueue(1, 0);
+    const gate = deferred();
+    const first = queue.run(() => gate.promise);
+    const waiting = queue.run(() => Promise.resolve(), { waitForSlot: true });
+
+    const rejected = queue.run(() => Promise.resolve());
+
+    await expect(rejected).rejects.toMatchObject({ status: 429, code: 'too_many_runs' });
+    gate.resolve();
+    await Promise.all([first, waiting]);
+  });
+
   it('frees the slot when a task throws', async () => {
     const queue = new RunQueue(1, 0);
 
