@@ -89,7 +89,7 @@ export class RunnerService {
     if (!callId || !this.callResults) {
       return { result: await this.execute(request, caller, callId, options), replayed: false };
     }
-    const key = `${caller.subject}\n${callId}`;
+    const key = `${caller.identity}\n${callId}`;
     const pending = this.callsInFlight.get(key);
     if (pending) {
       return { result: (await pending).result, replayed: true };
@@ -110,7 +110,7 @@ export class RunnerService {
     callId: string,
     callResults: CallResultStore,
   ): Promise<RunAnswer> {
-    const stored = await callResults.find(callId, caller.subject);
+    const stored = await callResults.find(callId, caller.identity);
     if (stored) {
       this.logger.info(
         { callId, caller: caller.subject, runId: stored.run_id },
@@ -122,7 +122,7 @@ export class RunnerService {
     const result = await this.execute(request, caller, callId);
     // A container that failed before the script started may work when the call is retried.
     if (result.runtime_stderr === undefined) {
-      await callResults.save(callId, caller.subject, result);
+      await callResults.save(callId, caller.identity, result);
     }
     return { result, replayed: false };
   }

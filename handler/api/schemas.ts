@@ -23,7 +23,9 @@ const skippedArtifactSchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string' },
-    reason: { enum: ['too_large', 'too_many', 'symlink', 'not_regular_file', 'not_stored'] },
+    reason: {
+      enum: ['too_large', 'too_many', 'symlink', 'not_regular_file', 'invalid_name', 'not_stored'],
+    },
     message: { type: 'string' },
     size_bytes: { type: 'integer', minimum: 0 },
   },

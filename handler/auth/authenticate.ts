@@ -17,7 +17,11 @@ export interface AuthenticatorOptions {
 /** Three base64url segments. The signature may be empty, as in `alg: none` tokens. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
-const STATIC_CALLER: Caller = { subject: 'static-token', scopes: new Set(ALL_SCOPES) };
+const STATIC_CALLER: Caller = {
+  subject: 'static-token',
+  identity: 'static-token',
+  scopes: new Set(ALL_SCOPES),
+};
 
 /**
  * Checks `Authorization: Bearer <value>`: the value is accepted when it equals the static

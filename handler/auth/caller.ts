@@ -11,6 +11,12 @@ export interface CallerLimits {
 export interface Caller {
   /** Stable name of the caller for logs: the JWT subject, or "static-token". */
   subject: string;
+  /**
+   * Key that tells callers apart across credential kinds, for data kept per caller such as
+   * replayed results: "static-token", or "jwt:" with the token's issuer and subject. A JWT
+   * whose subject is "static-token" therefore never matches the static token's caller.
+   */
+  identity: string;
   scopes: ReadonlySet<Scope>;
   limits?: CallerLimits;
 }

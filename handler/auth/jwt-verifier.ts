@@ -34,6 +34,13 @@ export class JwtVerifier {
   }
 
   private verifiedPayload(token: string): Record<string, unknown> {
+    // RFC 7515 section 4.1.11: a token that names critical extensions this server does not
+    // implement (it implements none) must be rejected.
+    const decoded = jwt.decode(token, { complete: true });
+    if (decoded && 'crit' in decoded.header) {
+      throw invalidToken('invalid_token', 'the token names critical header extensions (crit)');
+    }
+
     let payload: string | JwtPayload;
     try {
       // The algorithms come from the configuration, never from the token's header, so neither
@@ -72,7 +79,13 @@ function readCaller(payload: Record<string, unknown>): Caller {
   }
 
   try {
-    return { subject: payload.sub, scopes, limits: parseLimitClaims(payload) };
+    const issuer = typeof payload.iss === 'string' ? payload.iss : '';
+    return {
+      subject: payload.sub,
+      identity: `jwt:${JSON.stringify([issuer, payload.sub])}`,
+      scopes,
+      limits: parseLimitClaims(payload),
+    };
   } catch (error) {
     if (error instanceof LimitClaimError) {
       throw invalidToken('invalid_token', error.message);

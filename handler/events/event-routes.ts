@@ -9,7 +9,11 @@ import type { ScriptEventProcessor } from './event-processor.js';
 import { parseS3Event } from './s3-event.js';
 
 /** The caller of a sweep that the cron-connector started without credentials. */
-const SCHEDULER_CALLER: Caller = { subject: 'cron-sweep', scopes: new Set() };
+const SCHEDULER_CALLER: Caller = {
+  subject: 'cron-sweep',
+  identity: 'cron-sweep',
+  scopes: new Set(),
+};
 
 export interface EventRoutesOptions {
   authenticator: Authenticator;

@@ -34,9 +34,11 @@ export async function route(
   event: FunctionEvent,
   deps: RouteDependencies,
 ): Promise<FunctionResponse> {
-  const callId = readCallId(event);
-  const echo: Record<string, string> = callId ? { 'X-Call-Id': callId } : {};
+  let callId: string | undefined;
+  let echo: Record<string, string> = {};
   try {
+    callId = readCallId(event);
+    echo = callId ? { 'X-Call-Id': callId } : {};
     const response = await dispatch(event, deps, callId);
     return { ...response, headers: { ...echo, ...response.headers } };
   } catch (error) {
@@ -185,9 +187,23 @@ function queryParameter(event: FunctionEvent, name: string): string | undefined 
   );
 }
 
+/**
+ * Returns the X-Call-Id header. An invalid one is rejected rather than ignored, because a
+ * retried call without a usable id would run its script again.
+ */
 function readCallId(event: FunctionEvent): string | undefined {
-  const value = header(event, 'x-call-id');
-  return value && CALL_ID_PATTERN.test(value) ? value : undefined;
+  const value = event.headers['x-call-id'];
+  if (value === undefined) {
+    return undefined;
+  }
+  if (Array.isArray(value) || !CALL_ID_PATTERN.test(value)) {
+    throw new RequestError(
+      400,
+      'invalid_call_id',
+      'X-Call-Id must be one header of 1 to 128 letters, digits or ._:- characters',
+    );
+  }
+  return value;
 }
 
 /** Serialises any error: service errors as they are, anything else as a bare 500. */

@@ -8,8 +8,9 @@ import {
   OWNER_VALUE,
 } from './labels.js';
 
-/** The user that PID 1 (tini and sleep) runs as. The script cannot signal it. */
-export const KEEPER_USER = '10000:10000';
+/** The user that PID 1 (tini and sleep) and the collect helper run as. */
+export const KEEPER_GID = 10000;
+export const KEEPER_USER = `${KEEPER_GID}:${KEEPER_GID}`;
 /** The user that the script and the helper execs run as. */
 export const RUNNER_UID = 10001;
 export const RUNNER_USER = `${RUNNER_UID}:${RUNNER_UID}`;
@@ -71,7 +72,9 @@ export function buildContainerSpec(
       PidsLimit: limits.pidsLimit,
       IpcMode: 'private',
       Tmpfs: {
-        [WORKSPACE_DIR]: `${tmpfsOptions},size=${limits.workspaceBytes},uid=${RUNNER_UID},gid=${RUNNER_UID},mode=0700`,
+        // Owned by the script's user; the setgid keeper group lets the collect helper, which
+        // runs as the keeper, read what the script writes with the default umask.
+        [WORKSPACE_DIR]: `${tmpfsOptions},size=${limits.workspaceBytes},uid=${RUNNER_UID},gid=${KEEPER_GID},mode=2750`,
         '/tmp': `${tmpfsOptions},size=${limits.tmpBytes},mode=1777`,
       },
       Ulimits: [

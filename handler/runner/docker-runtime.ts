@@ -26,6 +26,9 @@ export interface ExecOptions {
   stderr: Writable;
 }
 
+/** Exit status of a process ended by SIGKILL, as a shell reports it (128 + 9). */
+export const KILLED_EXIT_CODE = 137;
+
 export interface StartedExec {
   exitCode: Promise<number>;
   sendStdin(data: Buffer): void;
@@ -209,7 +212,16 @@ class DockerRunContainer implements RunContainer {
       () => undefined,
     );
 
-    const info = await exec.inspect();
+    let info: Docker.ExecInspectInfo;
+    try {
+      info = await exec.inspect();
+    } catch (error) {
+      // 404: the exec is gone with its container, which was killed at a deadline.
+      if (dockerStatusCode(error) === DOCKER_NOT_FOUND) {
+        return KILLED_EXIT_CODE;
+      }
+      throw error;
+    }
     // Docker leaves ExitCode null only when the process was never started.
     return info.ExitCode ?? 126;
   }

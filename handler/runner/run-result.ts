@@ -83,7 +83,7 @@ export function buildRunResult(
     result.runtime_stderr = outcome.runtimeStderr;
   }
   if (outcome.collectError !== undefined) {
-    result.artifacts_error = `the workspace could not be read back: ${outcome.collectError}`;
+    result.artifacts_error = `the workspace could not be read back completely: ${outcome.collectError}`;
   }
   return result;
 }

@@ -15,7 +15,8 @@ export interface WorkspaceFile {
   sha256: string;
 }
 
-export type SkipReason = 'too_large' | 'too_many' | 'symlink' | 'not_regular_file' | 'not_stored';
+export type SkipReason =
+  'too_large' | 'too_many' | 'symlink' | 'not_regular_file' | 'invalid_name' | 'not_stored';
 
 export interface SkippedFile {
   name: string;
@@ -82,6 +83,12 @@ export async function readWorkspace(
     const size = header.size ?? 0;
 
     if (header.type === 'directory' || name === '' || name === '.') {
+      entry.resume();
+      continue;
+    }
+    // The collect helper only writes names below /workspace; anything else is not trusted.
+    if (name.startsWith('/') || name.split('/').includes('..')) {
+      skipped.push({ name, reason: 'invalid_name', message: 'the name leaves the workspace' });
       entry.resume();
       continue;
     }

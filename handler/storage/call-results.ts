@@ -31,7 +31,7 @@ export class CallResultStore {
    * when there is none. A failed look-up is logged and counts as none, so runs go on while S3
    * is down, at the price of running a retried call again.
    */
-  async find(callId: string, callerSubject: string): Promise<RunResult | undefined> {
+  async find(callId: string, callerIdentity: string): Promise<RunResult | undefined> {
     const key = this.key(callId);
     let text: string;
     let owner: string | undefined;
@@ -52,7 +52,7 @@ export class CallResultStore {
       return undefined;
     }
 
-    if (owner !== callerDigest(callerSubject)) {
+    if (owner !== callerDigest(callerIdentity)) {
       this.logger.warn({ callId, key }, 'not replaying a call id that another caller used');
       return undefined;
     }
@@ -69,7 +69,7 @@ export class CallResultStore {
    * between replicas. That needs conditional writes (If-None-Match), which MinIO and AWS S3
    * support. Failures are logged, never thrown: the caller still gets its result.
    */
-  async save(callId: string, callerSubject: string, result: RunResult): Promise<void> {
+  async save(callId: string, callerIdentity: string, result: RunResult): Promise<void> {
     const key = this.key(callId);
     try {
       await this.clients.upload.send(
@@ -78,7 +78,10 @@ export class CallResultStore {
           Key: key,
           Body: JSON.stringify(result),
           ContentType: 'application/json',
-          Metadata: { [CALLER_METADATA_KEY]: callerDigest(callerSubject), 'run-id': result.run_id },
+          Metadata: {
+            [CALLER_METADATA_KEY]: callerDigest(callerIdentity),
+            'run-id': result.run_id,
+          },
           IfNoneMatch: '*',
         }),
         { abortSignal: AbortSignal.timeout(SAVE_TIMEOUT_MS) },
@@ -119,8 +122,8 @@ export class CallResultStore {
   }
 }
 
-function callerDigest(subject: string): string {
-  return createHash('sha256').update(subject).digest('hex');
+function callerDigest(callerIdentity: string): string {
+  return createHash('sha256').update(callerIdentity).digest('hex');
 }
 
 function parseResult(text: string): RunResult | undefined {

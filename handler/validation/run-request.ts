@@ -69,6 +69,7 @@ export class RunRequestValidator {
     }
 
     const seen = new Set<string>();
+    const folders = new Set(files.flatMap((file) => parentFolders(file.name)));
     let totalBytes = 0;
     return files.map((file, index) => {
       const field = `files[${index}]`;
@@ -80,6 +81,13 @@ export class RunRequestValidator {
         throw new RequestError(400, 'duplicate_file_name', `${field}.name repeats ${file.name}`);
       }
       seen.add(file.name);
+      if (folders.has(file.name)) {
+        throw new RequestError(
+          400,
+          'invalid_file_name',
+          `${field}.name ${file.name} is also the folder of another input file`,
+        );
+      }
 
       const content = decodeContent(file.content, file.encoding ?? 'utf-8', field);
       totalBytes += content.length;
@@ -93,6 +101,12 @@ export class RunRequestValidator {
       return { name: file.name, content };
     });
   }
+}
+
+/** Returns "a" and "a/b" for "a/b/c.csv". */
+function parentFolders(name: string): string[] {
+  const segments = name.split('/');
+  return segments.slice(1).map((_, index) => segments.slice(0, index + 1).join('/'));
 }
 
 function decodeContent(content: string, encoding: 'utf-8' | 'base64', field: string): Buffer {

@@ -4,6 +4,8 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 STATE=${R_RUNNER_STATE:-$ROOT/.local}
+# Go and npm keep their caches under HOME, which a bare CI environment may lack.
+export HOME=${HOME:-/root}
 # Built programs are kept outside the work tree, so a fresh clone does not build them again.
 CACHE=${R_RUNNER_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/r-runner}
 # A fixed MinIO commit keeps builds reproducible; `go install` builds it from the module proxy.

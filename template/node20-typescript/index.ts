@@ -98,11 +98,22 @@ function describeRequestError(error: unknown): { status: number; code: string; m
       return { status: 415, code: 'unsupported_encoding', message: (error as Error).message };
     case 'request.aborted':
       return { status: 400, code: 'request_aborted', message: 'the client aborted the request' };
-    default:
+    default: {
+      // Other body-parser failures, such as a body that does not match its Content-Encoding,
+      // carry a 4xx status of their own: they are the client's mistake.
+      const status = (error as { status?: unknown }).status;
+      if (typeof status === 'number' && status >= 400 && status < 500) {
+        return {
+          status,
+          code: 'invalid_body',
+          message: `the request body could not be read: ${(error as Error).message}`,
+        };
+      }
       return {
         status: 500,
         code: 'internal_error',
         message: 'internal error; the function log has the details',
       };
+    }
   }
 }

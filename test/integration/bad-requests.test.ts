@@ -122,6 +122,41 @@ describe('client mistakes', () => {
     expect(response.body.error.message).toContain(message);
   });
 
+  it.each([
+    [
+      'a file that is also a folder',
+      [file('a'), file('a/b')],
+      'files[0].name a is also the folder',
+    ],
+    [
+      'a folder that is also a file',
+      [file('a/b'), file('a')],
+      'files[1].name a is also the folder',
+    ],
+  ])('rejects %s', async (_name, files, message) => {
+    const response = await service.post('/run', { script: 'x', files });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_file_name');
+    expect(response.body.error.message).toContain(message);
+  });
+
+  it('rejects a body that does not match its Content-Encoding', async () => {
+    const response = await service.post('/run', JSON.stringify({ script: 'cat(1)' }), {
+      'content-encoding': 'gzip',
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_body');
+  });
+
+  it.each([['../../x'], ['a b'], ['x'.repeat(200)]])('rejects X-Call-Id %j', async (callId) => {
+    const response = await service.post('/run', { script: 'cat(1)' }, { 'x-call-id': callId });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_call_id');
+  });
+
   it('rejects an unknown route with 404 JSON', async () => {
     const response = await service.get('/nothing-here');
 

@@ -18,9 +18,12 @@ afterAll(async () => {
 });
 
 describe('Docker daemon stopped', () => {
-  it('answers 503 while Docker is down and recovers when it is back', async () => {
-    const runner = await service();
+  it('answers 503 while Docker is down and recovers, warm pool too', async () => {
+    const runner = await service({ RUN_POOL_SIZE: '1' });
+    const poolReady = async () => (await runner.get('/health/ready')).body.warm_pool?.ready === 1;
+    expect(await eventually(poolReady, 30_000)).toBe(true);
     expect((await runner.post('/run', { script: 'cat(1)' })).status).toBe(200);
+    expect(await eventually(poolReady, 30_000)).toBe(true);
 
     await stopDockerd();
     try {
@@ -46,6 +49,10 @@ describe('Docker daemon stopped', () => {
     expect(back.status).toBe(200);
     expect(back.body.stdout).toBe('4');
     expect((await runner.get('/health/ready')).status).toBe(200);
+    // The warm containers died with the daemon; the pool starts new ones once it is back.
+    expect(await eventually(poolReady, 60_000)).toBe(true);
+    const warm = await runner.post('/run', { script: 'cat(3)' });
+    expect(warm.body.stdout).toBe('3');
   });
 });
 

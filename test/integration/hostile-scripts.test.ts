@@ -221,6 +221,33 @@ describe('workspace contents', () => {
   });
 });
 
+describe('processes that fight the clean-up', () => {
+  it('cannot hang its run by killing run-script and stopping the helpers', async () => {
+    const script = String.raw`
+writeLines('kept', 'kept.txt')
+status <- readLines('/proc/self/status')
+parent <- as.integer(sub('PPid:\s*', '', grep('^PPid:', status, value = TRUE)))
+writeLines(c(
+  'kill -KILL $1',
+  'n=0',
+  'while [ $n -lt 100000 ]; do n=$((n+1)); kill -STOP -1 2>/dev/null; done'
+), '/tmp/stopper.sh')
+system(sprintf('setsid sh /tmp/stopper.sh %d </dev/null >/dev/null 2>&1 &', parent))
+Sys.sleep(3)
+`;
+    const startedAt = Date.now();
+
+    const response = await run(script, 6);
+
+    expect(response.status).toBe(200);
+    expect(response.body.success).toBe(false);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(response.body.artifacts.map((a: { name: string }) => a.name)).toEqual(['kept.txt']);
+    expect(await allRemoved(service.instanceId, 5_000)).toBe(true);
+    await expectNextRunWorks();
+  });
+});
+
 describe('exit and leftovers', () => {
   it('returns the status given to quit()', async () => {
     const response = await run('quit(status = 3)');

@@ -24,7 +24,7 @@ const service = new RunnerService(
 );
 
 function caller(limits?: CallerLimits): Caller {
-  return { subject: 'alice', scopes: new Set(ALL_SCOPES), limits };
+  return { subject: 'alice', identity: 'jwt:alice', scopes: new Set(ALL_SCOPES), limits };
 }
 
 function request(timeoutSeconds?: number) {

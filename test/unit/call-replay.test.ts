@@ -13,8 +13,8 @@ import type { CallResultStore } from '../../handler/storage/call-results.js';
 import type { ParsedRunRequest } from '../../handler/validation/run-request.js';
 
 const request = { script: 'cat(2+2)', files: [] } as unknown as ParsedRunRequest;
-const alice = { subject: 'alice', scopes: new Set() } as unknown as Caller;
-const bob = { subject: 'bob', scopes: new Set() } as unknown as Caller;
+const alice = { subject: 'alice', identity: 'jwt:alice', scopes: new Set() } as unknown as Caller;
+const bob = { subject: 'bob', identity: 'jwt:bob', scopes: new Set() } as unknown as Caller;
 
 function runResult(runId: string, extra: Partial<RunResult> = {}): RunResult {
   return { run_id: runId, exit_code: 0, stdout: '4', artifacts: [], ...extra } as RunResult;
@@ -25,9 +25,9 @@ function memoryCallResults() {
   const saved = new Map<string, RunResult>();
   return {
     saved,
-    find: vi.fn(async (callId: string, subject: string) => saved.get(`${subject}/${callId}`)),
-    save: vi.fn(async (callId: string, subject: string, result: RunResult) => {
-      saved.set(`${subject}/${callId}`, result);
+    find: vi.fn(async (callId: string, identity: string) => saved.get(`${identity}/${callId}`)),
+    save: vi.fn(async (callId: string, identity: string, result: RunResult) => {
+      saved.set(`${identity}/${callId}`, result);
     }),
   };
 }
@@ -71,7 +71,7 @@ describe('RunnerService call id replay', () => {
     expect(first).toEqual({ result: runResult('run-1'), replayed: false });
     expect(repeated).toEqual({ result: runResult('run-1'), replayed: true });
     expect(execute).toHaveBeenCalledTimes(1);
-    expect(callResults.save).toHaveBeenCalledWith('call-1', 'alice', runResult('run-1'));
+    expect(callResults.save).toHaveBeenCalledWith('call-1', 'jwt:alice', runResult('run-1'));
   });
 
   it('runs once when the same call id arrives twice at the same time', async () => {
@@ -91,7 +91,7 @@ describe('RunnerService call id replay', () => {
     const other = await service.run(request, bob, 'call-1');
 
     expect(other).toEqual({ result: runResult('run-2'), replayed: false });
-    expect(callResults.find).toHaveBeenLastCalledWith('call-1', 'bob');
+    expect(callResults.find).toHaveBeenLastCalledWith('call-1', 'jwt:bob');
   });
 
   it('does not store a run whose container failed before the script started', async () => {
@@ -102,7 +102,7 @@ describe('RunnerService call id replay', () => {
     const retried = await service.run(request, alice, 'call-1');
 
     expect(callResults.save).toHaveBeenCalledTimes(1);
-    expect(callResults.save).toHaveBeenCalledWith('call-1', 'alice', runResult('run-1'));
+    expect(callResults.save).toHaveBeenCalledWith('call-1', 'jwt:alice', runResult('run-1'));
     expect(retried).toEqual({ result: runResult('run-1'), replayed: false });
   });
 

@@ -239,6 +239,29 @@ describe('Authenticator with a static token and JWT', () => {
     expect([...caller.scopes]).toEqual(['system']);
   });
 
+  it('keeps a JWT named static-token apart from the static token', () => {
+    const token = sign({ sub: 'static-token', scope: 'run', exp: nowSeconds() + 60 });
+
+    const impostor = server.authenticate(`Bearer ${token}`);
+    const owner = server.authenticate('Bearer static-s3cret');
+
+    expect(impostor.subject).toBe('static-token');
+    expect(impostor.identity).not.toBe(owner.identity);
+  });
+
+  it('rejects a JWT with critical header extensions', () => {
+    const token = jwt.sign({ sub: 'bob', scope: 'run', exp: nowSeconds() + 60 }, SECRET, {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', crit: ['b64'] } as jwt.JwtHeader,
+    });
+
+    const error = failure(server, token);
+
+    expect(error.status).toBe(401);
+    expect(error.code).toBe('invalid_token');
+    expect(error.message).toContain('crit');
+  });
+
   it('rejects a wrong static token', () => {
     const error = failure(server, 'static-s3creT');
 
