@@ -28,3 +28,19 @@ npx prettier --check . >/dev/null || {
 }
 say "running the tests"
 npx vitest run "$@"
+
+# Every run container a test created must be gone. Containers of the function that
+# scripts/serve.sh runs on this machine (instance: the host name) are not the tests'.
+say "checking that no run container is left"
+leftovers=
+for _ in $(seq 1 20); do
+  leftovers=$(docker ps -a --filter label=org.r-runner.owner=r-runner \
+    --format '{{.ID}} {{.Label "org.r-runner.instance"}}' | grep -v " $(hostname)\$" || true)
+  [ -z "$leftovers" ] && break
+  sleep 0.5
+done
+if [ -n "$leftovers" ]; then
+  printf 'run containers left by the tests:\n%s\n' "$leftovers" >&2
+  exit 1
+fi
+say "no run container is left"

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { RunLimits } from '../config/config.js';
 import { describeError } from '../errors.js';
 import { HELPERS, RUNNER_USER, buildContainerSpec, scriptEnvironment } from './container-spec.js';
-import type { ContainerRuntime, StartedExec } from './docker-runtime.js';
+import type { ContainerRuntime, RunContainer, StartedExec } from './docker-runtime.js';
 import { LABEL_POOL } from './labels.js';
 import { newCaptures, sameContainerLimits, type PreparedContainer } from './prepared-container.js';
 
@@ -41,6 +41,7 @@ export class WarmPool {
   private failures = 0;
   private lastTakenAt = Date.now();
   private timer?: NodeJS.Timeout;
+  private readonly removalsDue = new Set<RunContainer>();
 
   constructor(
     private readonly runtime: ContainerRuntime,
@@ -75,8 +76,8 @@ export class WarmPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    const containers = this.idle.splice(0);
-    await Promise.all(containers.map((c) => c.container.remove().catch(() => undefined)));
+    const containers = [...this.idle.splice(0).map((warm) => warm.container), ...this.removalsDue];
+    await Promise.all(containers.map((container) => this.remove(container)));
   }
 
   private fill(): void {
@@ -152,6 +153,9 @@ export class WarmPool {
 
   /** Removes dead and old containers, empties an idle pool, and refills a busy one. */
   private maintain(): void {
+    for (const container of this.removalsDue) {
+      void this.remove(container);
+    }
     const now = Date.now();
     for (const warm of [...this.idle]) {
       if (warm.exited || now - warm.createdAt > this.options.maxAgeMs) {
@@ -170,11 +174,20 @@ export class WarmPool {
 
   private discard(warm: WarmContainer, why: string): void {
     this.logger.debug({ containerId: warm.container.id, why }, 'removing warm container');
-    void warm.container.remove().catch((error: unknown) => {
+    void this.remove(warm.container);
+  }
+
+  /** Removes a container; one that cannot be removed now (Docker is down) is retried later. */
+  private async remove(container: RunContainer): Promise<void> {
+    try {
+      await container.remove();
+      this.removalsDue.delete(container);
+    } catch (error) {
+      this.removalsDue.add(container);
       this.logger.warn(
-        { containerId: warm.container.id, err: describeError(error) },
-        'failed to remove warm container',
+        { containerId: container.id, err: describeError(error) },
+        'failed to remove warm container; retrying later',
       );
-    });
+    }
   }
 }

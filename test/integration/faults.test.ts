@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { docker, eventually, runContainers } from '../support/docker.js';
+import { allRemoved, docker, eventually, runContainers } from '../support/docker.js';
 import { createMinio, dockerAnswers, startDockerd, stopDockerd } from '../support/processes.js';
 import { startService, type TestService } from '../support/service.js';
 
@@ -53,6 +53,10 @@ describe('Docker daemon stopped', () => {
     expect(await eventually(poolReady, 60_000)).toBe(true);
     const warm = await runner.post('/run', { script: 'cat(3)' });
     expect(warm.body.stdout).toBe('3');
+
+    // Containers that died with the daemon, and the pool's, are all removed in the end.
+    await runner.stop();
+    expect(await allRemoved(runner.instanceId, 15_000)).toBe(true);
   });
 });
 
