@@ -1,35 +1,14 @@
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createTestS3Client, s3ServiceError, testStorageConfig } from '../support/s3-fixture.js';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { StorageConfig } from '../../handler/config/config.js';
 import { UnavailableError } from '../../handler/errors.js';
 import { sha256Hex } from '../../handler/runner/workspace-archive.js';
 import { ArtifactStore } from '../../handler/storage/artifact-store.js';
 
-const config: StorageConfig = {
-  endpoint: 'http://127.0.0.1:9',
-  region: 'us-east-1',
-  bucket: 'artifacts',
-  keyPrefix: 'runs/',
-  accessKeyId: 'key',
-  secretAccessKey: 'secret',
-  forcePathStyle: true,
-  urlTtlSeconds: 600,
-  uploadAttempts: 3,
-};
-const client = new S3Client({
-  endpoint: config.endpoint,
-  region: config.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
-});
+const config = testStorageConfig;
+const client = createTestS3Client();
 const s3 = mockClient(client);
 const store = new ArtifactStore(
   config,
@@ -40,10 +19,6 @@ const store = new ArtifactStore(
 function file(name: string, text: string) {
   const content = Buffer.from(text);
   return { name, content, sha256: sha256Hex(content) };
-}
-
-function serviceError(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: 'server', $metadata: { httpStatusCode: status } });
 }
 
 describe('ArtifactStore', () => {
@@ -71,7 +46,7 @@ describe('ArtifactStore', () => {
 
   it('reports a file that cannot be stored instead of throwing', async () => {
     s3.on(PutObjectCommand, { Key: 'runs/run-2/bad.bin' })
-      .rejects(serviceError('InternalError', 500))
+      .rejects(s3ServiceError('InternalError', 500))
       .on(PutObjectCommand, { Key: 'runs/run-2/good.txt' })
       .resolves({});
 
@@ -84,7 +59,7 @@ describe('ArtifactStore', () => {
   });
 
   it('creates the bucket when it does not exist', async () => {
-    s3.on(HeadBucketCommand).rejects(serviceError('NotFound', 404));
+    s3.on(HeadBucketCommand).rejects(s3ServiceError('NotFound', 404));
     s3.on(CreateBucketCommand).resolves({});
 
     await store.ensureBucket();
@@ -105,7 +80,7 @@ describe('ArtifactStore', () => {
   });
 
   it('does not create the bucket when S3 answers with another error', async () => {
-    s3.on(HeadBucketCommand).rejects(serviceError('Forbidden', 403));
+    s3.on(HeadBucketCommand).rejects(s3ServiceError('Forbidden', 403));
 
     await expect(store.ensureBucket()).rejects.toMatchObject({ code: 'storage_unavailable' });
 

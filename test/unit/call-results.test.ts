@@ -1,35 +1,18 @@
 import {
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
-  S3ServiceException,
   type GetObjectCommandOutput,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createTestS3Client, s3ServiceError, testStorageConfig } from '../support/s3-fixture.js';
 import { createHash } from 'node:crypto';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { StorageConfig } from '../../handler/config/config.js';
 import type { RunResult } from '../../handler/runner/run-result.js';
 import { CallResultStore } from '../../handler/storage/call-results.js';
 
-const config: StorageConfig = {
-  endpoint: 'http://127.0.0.1:9',
-  region: 'us-east-1',
-  bucket: 'artifacts',
-  keyPrefix: 'runs/',
-  accessKeyId: 'key',
-  secretAccessKey: 'secret',
-  forcePathStyle: true,
-  urlTtlSeconds: 600,
-  uploadAttempts: 3,
-};
-const client = new S3Client({
-  endpoint: config.endpoint,
-  region: config.region,
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
-});
+const config = testStorageConfig;
+const client = createTestS3Client();
 const s3 = mockClient(client);
 const store = new CallResultStore(
   config,
@@ -66,17 +49,13 @@ function storedObject(body: string, subject: string): GetObjectCommandOutput {
   } as unknown as GetObjectCommandOutput;
 }
 
-function serviceError(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status } });
-}
-
 describe('CallResultStore.find', () => {
   beforeEach(() => {
     s3.reset();
   });
 
   it('returns undefined when no result is stored', async () => {
-    s3.on(GetObjectCommand).rejects(serviceError('NoSuchKey', 404));
+    s3.on(GetObjectCommand).rejects(s3ServiceError('NoSuchKey', 404, 'client'));
 
     const found = await store.find('call-1', 'alice');
 
@@ -120,7 +99,7 @@ describe('CallResultStore.find', () => {
   });
 
   it('returns undefined instead of throwing when S3 fails', async () => {
-    s3.on(GetObjectCommand).rejects(serviceError('InternalError', 500));
+    s3.on(GetObjectCommand).rejects(s3ServiceError('InternalError', 500, 'client'));
 
     const found = await store.find('call-1', 'alice');
 
@@ -151,8 +130,8 @@ describe('CallResultStore.save', () => {
   });
 
   it.each([
-    ['a result is stored already', serviceError('PreconditionFailed', 412)],
-    ['S3 fails', serviceError('InternalError', 500)],
+    ['a result is stored already', s3ServiceError('PreconditionFailed', 412, 'client')],
+    ['S3 fails', s3ServiceError('InternalError', 500, 'client')],
   ])('does not throw when %s', async (_, error) => {
     s3.on(PutObjectCommand).rejects(error);
 

@@ -1,21 +1,12 @@
-import {
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createTestS3Client, s3ServiceError } from '../support/s3-fixture.js';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventResultStore } from '../../handler/events/event-results.js';
 import type { RunResult } from '../../handler/runner/run-result.js';
 
-const client = new S3Client({
-  endpoint: 'http://127.0.0.1:9',
-  region: 'us-east-1',
-  forcePathStyle: true,
-  credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
-});
+const client = createTestS3Client();
 const s3 = mockClient(client);
 const store = new EventResultStore(
   { upload: client, presign: client },
@@ -23,10 +14,6 @@ const store = new EventResultStore(
   pino({ level: 'silent' }),
 );
 const source = { bucket: 'inbox', key: 'jobs/a.R', eTag: 'e1' };
-
-function serviceError(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: 'server', $metadata: { httpStatusCode: status } });
-}
 
 /** A response body with the one method the store reads. */
 function body(text: string) {
@@ -57,13 +44,13 @@ describe('EventResultStore', () => {
   });
 
   it('returns undefined when no result is stored', async () => {
-    s3.on(GetObjectCommand).rejects(serviceError('NoSuchKey', 404));
+    s3.on(GetObjectCommand).rejects(s3ServiceError('NoSuchKey', 404));
 
     await expect(store.findRunId(source, 'results/a/result.json')).resolves.toBeUndefined();
   });
 
   it('throws storage_unavailable when the look-up fails', async () => {
-    s3.on(GetObjectCommand).rejects(serviceError('InternalError', 500));
+    s3.on(GetObjectCommand).rejects(s3ServiceError('InternalError', 500));
 
     await expect(store.findRunId(source, 'results/a/result.json')).rejects.toMatchObject({
       code: 'storage_unavailable',
@@ -87,7 +74,7 @@ describe('EventResultStore', () => {
   });
 
   it('throws result_not_stored when the upload fails', async () => {
-    s3.on(PutObjectCommand).rejects(serviceError('InternalError', 500));
+    s3.on(PutObjectCommand).rejects(s3ServiceError('InternalError', 500));
 
     await expect(
       store.save(source, 'results/a/result.json', { run_id: 'r1' } as RunResult),
