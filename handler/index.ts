@@ -12,7 +12,6 @@ import { createLogger } from './logging/logger.js';
 import { createDockerClient } from './runner/docker-client.js';
 import { DockerRuntime } from './runner/docker-runtime.js';
 import { ContainerSweeper } from './runner/sweeper.js';
-import { SystemInfoReader } from './runner/system-info.js';
 import { RunnerService } from './service.js';
 import { ArtifactStore } from './storage/artifact-store.js';
 import { CallResultStore } from './storage/call-results.js';
@@ -81,7 +80,6 @@ export async function init(env: NodeJS.ProcessEnv = process.env): Promise<Handle
     authenticator,
     validator,
     logger,
-    systemInfo: new SystemInfoReader(runtime, config.image, config.images),
     events: createEventRoutes(config, service, authenticator, validator, s3Clients, logger),
     metrics,
     openApi: buildOpenApiDocument(config.request, SERVICE_VERSION),

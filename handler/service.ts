@@ -71,7 +71,7 @@ export class RunnerService {
       );
     }
     this.runner = new ScriptRunner(runtime, config.image, instanceId, logger, this.pool);
-    this.systemInfo = new SystemInfoReader(runtime, config.image);
+    this.systemInfo = new SystemInfoReader(runtime, config.image, config.images);
     this.queue = new RunQueue(config.maxConcurrentRuns, config.maxQueuedRuns);
   }
 
@@ -206,8 +206,9 @@ export class RunnerService {
     await this.runner.drain();
   }
 
-  system(): Promise<SystemInfo> {
-    return this.systemInfo.read();
+  /** Reads the inventory of the configured image, or of another image in RUNNER_IMAGES. */
+  system(image?: string): Promise<SystemInfo> {
+    return this.systemInfo.read(image);
   }
 
   async readiness(): Promise<ReadinessReport> {

@@ -5,7 +5,6 @@ import type { Authenticator } from '../auth/authenticate.js';
 import { SCOPES, requireScope } from '../auth/scopes.js';
 import { RequestError, ServiceError, describeError } from '../errors.js';
 import { isEmptyBody, type EventRoutes } from '../events/event-routes.js';
-import type { SystemInfoReader } from '../runner/system-info.js';
 import type { RunnerService } from '../service.js';
 import type { RunRequestValidator } from '../validation/run-request.js';
 import type { FunctionEvent, FunctionResponse } from './function-types.js';
@@ -15,8 +14,6 @@ export interface RouteDependencies {
   authenticator: Authenticator;
   validator: RunRequestValidator;
   logger: Logger;
-  /** Reader of the RUNNER_IMAGES inventories. Without it, `GET /system?image=` returns 400. */
-  systemInfo?: SystemInfoReader;
   /** POST /batch, /events/s3 and the sweep; without them those routes return 404. */
   events?: EventRoutes;
   metrics?: ServiceMetrics;
@@ -115,13 +112,7 @@ async function dispatch(
       const caller = deps.authenticator.authenticate(header(event, 'authorization'));
       requireScope(caller, SCOPES.system);
       const image = queryParameter(event, 'image');
-      if (image === undefined) {
-        return { status: 200, body: await deps.service.system() };
-      }
-      if (!deps.systemInfo) {
-        throw new RequestError(400, 'unknown_image', 'no other runtime images are configured');
-      }
-      return { status: 200, body: await deps.systemInfo.read(image) };
+      return { status: 200, body: await deps.service.system(image) };
     }
     default:
       throw new RequestError(404, 'not_found', `no route for ${method} ${path}`);
