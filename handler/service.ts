@@ -28,11 +28,11 @@ export interface RunAnswer {
   replayed: boolean;
 }
 
-/** How one run is queued and where its files go; the defaults are those of POST /run. */
+/** Queueing and storage options of one run; the defaults are those of POST /run. */
 export interface RunOptions {
   /** Store the files here instead of under `<S3_KEY_PREFIX><runId>/` of the artifact bucket. */
   artifacts?: ArtifactDestination;
-  /** Wait for a free slot instead of answering 429 when the queue is full. */
+  /** Wait for a free slot instead of returning 429 when the queue is full. */
   waitForSlot?: boolean;
 }
 

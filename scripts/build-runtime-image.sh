@@ -8,7 +8,7 @@
 #                                                   lme4 and more; see runtime-images/full/)
 #
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian), DEBIAN_SUITE (bookworm),
-# R_RUNNER_CACHE (default /var/cache/r-runner, holds the debootstrapped trees).
+# R_RUNNER_CACHE (default /var/cache/r-runner, where the debootstrapped trees are made).
 set -euo pipefail
 
 flavour=${1:-base}

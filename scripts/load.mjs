@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Sends concurrent POST /run requests to a running r-runner, a mix of instant scripts and
-// 2-second sleeps, and prints how each was answered, then a summary with the function's
+// 2-second sleeps, and prints the response to each, then a summary with the function's
 // memory before and after. Requests are bounded in number and time; only RUNNER_URL is used.
 //
 //   node scripts/load.mjs [--requests 40]

@@ -12,7 +12,7 @@ export interface Caller {
   /** Stable name of the caller for logs: the JWT subject, or "static-token". */
   subject: string;
   /**
-   * Key that tells callers apart across credential kinds, for data kept per caller such as
+   * Key that distinguishes callers across credential kinds, for data kept per caller such as
    * replayed results: "static-token", or "jwt:" with the token's issuer and subject. A JWT
    * whose subject is "static-token" therefore never matches the static token's caller.
    */

@@ -4,7 +4,7 @@ import { describeJwtConfig, loadJwtConfig, type JwtConfig } from './jwt-config.j
 export { ConfigError };
 export type { JwtAlgorithm, JwtConfig } from './jwt-config.js';
 
-/** Where OpenFaaS mounts a function's secrets. */
+/** Folder in which OpenFaaS mounts a function's secrets. */
 export const OPENFAAS_SECRETS_DIR = '/var/openfaas/secrets';
 
 export interface RunLimits {
@@ -227,7 +227,7 @@ function loadStorageConfig(read: EnvReader): StorageConfig {
   };
 }
 
-/** The configuration without secrets, for the start-up log line. */
+/** Returns the configuration without secrets, for the start-up log line. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const { token, jwt, storage, ...rest } = config;
   const { accessKeyId, secretAccessKey, ...publicStorage } = storage;

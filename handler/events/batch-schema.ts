@@ -1,4 +1,4 @@
-/** Longest job id; ids are echoed in the response and logged. */
+/** Maximum length of a job id; ids are echoed in the response and logged. */
 export const MAX_JOB_ID_LENGTH = 128;
 
 /**

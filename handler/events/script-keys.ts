@@ -1,4 +1,4 @@
-/** Name of the file that holds the /run answer of a script under its results prefix. */
+/** Name of the file with the /run result of a script, under the script's results prefix. */
 export const RESULT_FILE_NAME = 'result.json';
 
 const SCRIPT_SUFFIX = '.R';
@@ -21,7 +21,7 @@ export function resultsPrefixFor(key: string, inputPrefix: string, resultsPrefix
   return `${resultsPrefix}${name}/`;
 }
 
-/** The key of result.json for a script key. */
+/** Returns the key of result.json for a script key. */
 export function resultKeyFor(key: string, inputPrefix: string, resultsPrefix: string): string {
   return `${resultsPrefixFor(key, inputPrefix, resultsPrefix)}${RESULT_FILE_NAME}`;
 }

@@ -72,8 +72,8 @@ export function buildContainerSpec(
       PidsLimit: limits.pidsLimit,
       IpcMode: 'private',
       Tmpfs: {
-        // Owned by the script's user; the setgid keeper group lets the collect helper, which
-        // runs as the keeper, read what the script writes with the default umask.
+        // Owned by the script's user. The setgid keeper group lets the collect helper (the
+        // keeper user) read what the script writes with the default umask.
         [WORKSPACE_DIR]: `${tmpfsOptions},size=${limits.workspaceBytes},uid=${RUNNER_UID},gid=${KEEPER_GID},mode=2750`,
         '/tmp': `${tmpfsOptions},size=${limits.tmpBytes},mode=1777`,
       },

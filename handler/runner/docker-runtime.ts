@@ -279,7 +279,7 @@ async function firstFileOfTar(archive: NodeJS.ReadableStream): Promise<Buffer> {
   archive.pipe(parser);
   await finished(parser);
   if (!found) {
-    throw new Error('the archive holds no regular file');
+    throw new Error('the archive contains no regular file');
   }
   return Buffer.concat(chunks);
 }

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 
-/** What a run printed on one stream, as returned to the caller. */
+/** Output of a run on one stream, as returned to the caller. */
 export interface CapturedOutput {
   /** UTF-8 text; byte sequences that are not valid UTF-8 show as U+FFFD. */
   text: string;
@@ -80,9 +80,22 @@ export function completeUtf8Length(bytes: Buffer): number {
   for (let back = 1; back <= Math.min(3, end); back++) {
     const byte = bytes[end - back]!;
     if ((byte & 0xc0) !== 0x80) {
-      const expected = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-      return expected > back ? end - back : end;
+      return utf8SequenceLength(byte) > back ? end - back : end;
     }
   }
   return end;
+}
+
+/** Returns the byte count of the UTF-8 sequence that `leadByte` starts. */
+function utf8SequenceLength(leadByte: number): number {
+  if (leadByte >= 0xf0) {
+    return 4;
+  }
+  if (leadByte >= 0xe0) {
+    return 3;
+  }
+  if (leadByte >= 0xc0) {
+    return 2;
+  }
+  return 1;
 }

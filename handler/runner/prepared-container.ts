@@ -22,17 +22,17 @@ export function newCaptures(limits: RunLimits): Pick<PreparedContainer, 'stdout'
 }
 
 /**
- * True when a container made for `prepared` limits enforces exactly `wanted`. The time limit
+ * True when a container made for `prepared` limits enforces exactly `requested`. The time limit
  * is applied per run, so it may differ.
  */
-export function sameContainerLimits(prepared: RunLimits, wanted: RunLimits): boolean {
+export function sameContainerLimits(prepared: RunLimits, requested: RunLimits): boolean {
   return (
-    prepared.memoryBytes === wanted.memoryBytes &&
-    prepared.addressSpaceBytes === wanted.addressSpaceBytes &&
-    prepared.nanoCpus === wanted.nanoCpus &&
-    prepared.pidsLimit === wanted.pidsLimit &&
-    prepared.workspaceBytes === wanted.workspaceBytes &&
-    prepared.tmpBytes === wanted.tmpBytes &&
-    prepared.maxOutputBytes === wanted.maxOutputBytes
+    prepared.memoryBytes === requested.memoryBytes &&
+    prepared.addressSpaceBytes === requested.addressSpaceBytes &&
+    prepared.nanoCpus === requested.nanoCpus &&
+    prepared.pidsLimit === requested.pidsLimit &&
+    prepared.workspaceBytes === requested.workspaceBytes &&
+    prepared.tmpBytes === requested.tmpBytes &&
+    prepared.maxOutputBytes === requested.maxOutputBytes
   );
 }

@@ -1,6 +1,6 @@
 import { ServiceError } from '../errors.js';
 
-/** How a task waits for a slot. */
+/** Options of how a task waits for a slot. */
 export interface QueueOptions {
   /**
    * Wait for a slot even when the queue is full, instead of rejecting with 429. For callers
@@ -10,9 +10,9 @@ export interface QueueOptions {
 }
 
 /**
- * Bounds how many runs execute at once. Runs beyond the limit wait in a FIFO queue of
- * bounded length; when that is full the request is rejected with 429 and Retry-After, unless
- * the task was queued with `waitForSlot`.
+ * Bounds how many runs execute at once. Runs beyond the limit wait in a FIFO queue of bounded
+ * length. When that is full, the request is rejected with 429 and Retry-After, unless the task
+ * was queued with `waitForSlot`.
  */
 export class RunQueue {
   private active = 0;

@@ -50,7 +50,7 @@ const STOP_GRACE_MS = 3_000;
 /** How long after the time limit a run may take before the container is killed outright. */
 const HARD_DEADLINE_GRACE_MS = 10_000;
 const HELPER_OUTPUT_BYTES = 64 * 1024;
-/** Longest time reading the workspace back may take; it is at most RUN_WORKSPACE_MB of tmpfs. */
+/** Maximum time for reading the workspace back, which is at most RUN_WORKSPACE_MB of tmpfs. */
 const COLLECT_TIMEOUT_MS = 60_000;
 /** Exit status and stderr line of run-script when it could not unpack the job. */
 const UNPACK_FAILED_STATUS = 125;
@@ -260,8 +260,8 @@ export class ScriptRunner {
   }
 
   /**
-   * Collects the workspace, killing the container when that takes longer than
-   * COLLECT_TIMEOUT_MS, so no run holds its slot past its limits whatever its processes do.
+   * Collects the workspace and kills the container when that takes longer than
+   * COLLECT_TIMEOUT_MS, so no run keeps its slot past its limits whatever its processes do.
    */
   private async collectWithin(
     container: RunContainer,

@@ -46,10 +46,10 @@ export class ContainerSweeper {
     clearInterval(this.timer);
   }
 
-  private async removeAll(containers: OwnedContainer[], why: string): Promise<number> {
+  private async removeAll(containers: OwnedContainer[], reason: string): Promise<number> {
     for (const container of containers) {
       await this.runtime.removeContainer(container.id);
-      this.logger.info({ containerId: container.id, why }, 'removed leftover run container');
+      this.logger.info({ containerId: container.id, reason }, 'removed leftover run container');
     }
     return containers.length;
   }

@@ -65,12 +65,12 @@ export class WarmPool {
     if (!sameContainerLimits(this.options.limits, limits)) {
       return undefined;
     }
-    let taken: WarmContainer | undefined;
-    while ((taken = this.idle.shift()) && taken.exited) {
-      this.discard(taken, 'its R process had exited');
+    let candidate: WarmContainer | undefined;
+    while ((candidate = this.idle.shift()) && candidate.exited) {
+      this.discard(candidate, 'its R process had exited');
     }
     this.fill();
-    return taken;
+    return candidate;
   }
 
   async close(): Promise<void> {
@@ -172,8 +172,8 @@ export class WarmPool {
     this.fill();
   }
 
-  private discard(warm: WarmContainer, why: string): void {
-    this.logger.debug({ containerId: warm.container.id, why }, 'removing warm container');
+  private discard(warm: WarmContainer, reason: string): void {
+    this.logger.debug({ containerId: warm.container.id, reason }, 'removing warm container');
     void this.remove(warm.container);
   }
 

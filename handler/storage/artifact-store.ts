@@ -27,7 +27,7 @@ export interface StoreResult {
   failed: SkippedFile[];
 }
 
-/** Where a run's files go: a bucket and a key prefix ending in `/`. */
+/** Location of a run's files: a bucket and a key prefix ending in `/`. */
 export interface ArtifactDestination {
   bucket: string;
   keyPrefix: string;
@@ -65,7 +65,7 @@ export class ArtifactStore {
     }
   }
 
-  /** Succeeds when the bucket answers; for the readiness check. */
+  /** Checks that the bucket responds, for the readiness check. */
   async check(): Promise<void> {
     try {
       await this.clients.upload.send(new HeadBucketCommand({ Bucket: this.config.bucket }));
@@ -75,8 +75,8 @@ export class ArtifactStore {
   }
 
   /**
-   * Uploads every file; a file that cannot be stored is reported, never thrown. Without a
-   * destination the files go to `<keyPrefix><runId>/` of the artifact bucket.
+   * Uploads every file. A file that cannot be stored is returned in `failed` instead of
+   * raising. Without a destination the files go to `<keyPrefix><runId>/` of the bucket.
    */
   async store(
     runId: string,

@@ -152,14 +152,18 @@ export function describeAjvError(error: ErrorObject): FieldProblem {
 }
 
 function fieldName(instancePath: string): string {
-  return instancePath
-    .split('/')
-    .slice(1)
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce(
-      (name, part) => (/^\d+$/.test(part) ? `${name}[${part}]` : name ? `${name}.${part}` : part),
-      '',
-    );
+  let name = '';
+  for (const pointerPart of instancePath.split('/').slice(1)) {
+    const part = pointerPart.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) {
+      name += `[${part}]`;
+    } else if (name) {
+      name += `.${part}`;
+    } else {
+      name = part;
+    }
+  }
+  return name;
 }
 
 function article(type: string): string {

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 
 /**
  * The `context` of the node20 template. Unlike the official one, objects passed to succeed()
- * or fail() are always sent as JSON with their content type, and fail() answers 500 unless a
+ * or fail() are always sent as JSON with their content type, and fail() responds 500 unless a
  * 4xx or 5xx status was set first.
  */
 export class FunctionResponseContext {

@@ -44,7 +44,7 @@ app.use(sendErrorAsJson);
 const server: Server = app.listen(port, host, () => {
   console.log(JSON.stringify({ level: 'info', msg: 'listening', host, port }));
 });
-// A run may take the whole time limit; keep idle sockets from closing before the answer.
+// A run may take the whole time limit, so sockets must not time out before the response.
 server.requestTimeout = 0;
 server.headersTimeout = 60_000;
 

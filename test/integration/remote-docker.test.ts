@@ -130,7 +130,7 @@ describe('remote Docker over mutual TLS', () => {
 
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('container_runtime_unavailable');
-    // The daemon answers plain HTTP with a 400, or resets the connection when the request
+    // The daemon responds to plain HTTP with a 400, or resets the connection when the request
     // body is still being sent; both mean that Docker cannot be used.
     expect(response.body.error.message).toMatch(/HTTP request to an HTTPS server|ECONNRESET/);
     expect(ready.status).toBe(503);

@@ -35,7 +35,7 @@ export async function docker(...args: string[]): Promise<string> {
 
 /**
  * True once no container of the instance is left. Containers are removed just after the
- * answer is sent, so this allows `timeoutMs` for that.
+ * response is sent, so this allows `timeoutMs` for that.
  */
 export function allRemoved(instanceId: string, timeoutMs = 3_000): Promise<boolean> {
   return eventually(async () => (await runContainers(instanceId)).length === 0, timeoutMs);

@@ -23,7 +23,7 @@ export interface TestService {
 export interface TestResponse {
   status: number;
   headers: Headers;
-  // The JSON body; tests read fields of every route's answer from it.
+  // The JSON body; tests read fields of every route's response from it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   text: string;
@@ -85,7 +85,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Te
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: encodeBody(body),
     });
     const text = await response.text();
     let json: unknown = undefined;
@@ -127,7 +127,7 @@ async function waitForHealth(url: string, child: ChildProcess, logs: () => strin
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`r-runner did not answer /health within 30 s:\n${logs()}`);
+  throw new Error(`r-runner did not respond to /health within 30 s:\n${logs()}`);
 }
 
 function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -146,4 +146,12 @@ export async function residentBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kib = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN);
   return kib * 1024;
+}
+
+/** Sends strings as they are, so tests can send malformed JSON, and anything else as JSON. */
+function encodeBody(body: unknown): string | undefined {
+  if (body === undefined || typeof body === 'string') {
+    return body;
+  }
+  return JSON.stringify(body);
 }
