@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { PassThrough } from 'node:stream';
 import type { RunLimits } from '../config/config.js';
 import { describeError } from '../errors.js';
 import {
   HELPERS,
-  KEEPER_USER,
   RUNNER_UID,
   RUNNER_USER,
   buildContainerSpec,
@@ -14,12 +12,8 @@ import type { ContainerRuntime, RunContainer, StartedExec } from './docker-runti
 import { OutputCapture, type CapturedOutput } from './output-capture.js';
 import { newCaptures, type PreparedContainer } from './prepared-container.js';
 import type { WarmPool } from './warm-pool.js';
-import {
-  packJob,
-  readWorkspace,
-  type CollectedWorkspace,
-  type InputFile,
-} from './workspace-archive.js';
+import { collectWorkspace } from './workspace-collector.js';
+import { packJob, type CollectedWorkspace, type InputFile } from './workspace-archive.js';
 
 export interface ScriptJob {
   runId: string;
@@ -50,8 +44,6 @@ const STOP_GRACE_MS = 3_000;
 /** How long after the time limit a run may take before the container is killed outright. */
 const HARD_DEADLINE_GRACE_MS = 10_000;
 const HELPER_OUTPUT_BYTES = 64 * 1024;
-/** Maximum time for reading the workspace back, which is at most RUN_WORKSPACE_MB of tmpfs. */
-const COLLECT_TIMEOUT_MS = 60_000;
 /** Exit status and stderr line of run-script when it could not unpack the job. */
 const UNPACK_FAILED_STATUS = 125;
 const UNPACK_FAILED_MESSAGE = 'r-runner: failed to unpack the job';
@@ -148,7 +140,7 @@ export class ScriptRunner {
       };
     }
 
-    const collected = await this.collectWithin(container, job, log);
+    const collected = await collectWorkspace(container, job, log);
     if (collected.strays) {
       // The script killed run-script before it could end the script's other processes.
       log.warn('processes of the script outlived it; stopping them');
@@ -258,80 +250,6 @@ export class ScriptRunner {
     }
     await container.kill().catch(() => undefined);
   }
-
-  /**
-   * Collects the workspace and kills the container when that takes longer than
-   * COLLECT_TIMEOUT_MS, so no run keeps its slot past its limits whatever its processes do.
-   */
-  private async collectWithin(
-    container: RunContainer,
-    job: ScriptJob,
-    log: Logger,
-  ): Promise<Collected> {
-    const deadline = setTimeout(() => {
-      log.warn(
-        { timeoutMs: COLLECT_TIMEOUT_MS },
-        'collecting the workspace timed out; killing the container',
-      );
-      void container.kill().catch(() => undefined);
-    }, COLLECT_TIMEOUT_MS);
-    try {
-      return await this.collect(container, job);
-    } finally {
-      clearTimeout(deadline);
-    }
-  }
-
-  private async collect(container: RunContainer, job: ScriptJob): Promise<Collected> {
-    const archive = new PassThrough();
-    const report = new OutputCapture(HELPER_OUTPUT_BYTES);
-    archive.on('error', () => undefined);
-    const reading = readWorkspace(archive, job.limits, job.files);
-    // A parse failure must not leave the exec waiting for the archive to drain.
-    reading.catch(() => archive.destroy());
-
-    try {
-      const exitCode = await container.exec([HELPERS.collect], {
-        user: KEEPER_USER,
-        env: [`R_RUNNER_UID=${RUNNER_UID}`],
-        stdout: archive,
-        stderr: report,
-      });
-      if (!archive.destroyed) {
-        archive.end();
-      }
-      const workspace = await reading;
-      const reportText = report.result().text;
-      const oomKills = Number(/oom_kill (\d+)/.exec(reportText)?.[1] ?? 0);
-      const strays = /strays 1/.test(reportText);
-      if (exitCode !== 0) {
-        return {
-          workspace,
-          oomKills,
-          strays,
-          error: `collect helper exited with ${exitCode}: ${reportText.trim()}`,
-        };
-      }
-      return { workspace, oomKills, strays };
-    } catch (error) {
-      archive.destroy();
-      await reading.catch(() => undefined);
-      return {
-        workspace: { files: [], skipped: [] },
-        oomKills: 0,
-        strays: false,
-        error: describeError(error),
-      };
-    }
-  }
-}
-
-interface Collected {
-  workspace: CollectedWorkspace;
-  oomKills: number;
-  /** True when processes of the script's user were still alive at collection. */
-  strays: boolean;
-  error?: string;
 }
 
 interface ScriptExit {
